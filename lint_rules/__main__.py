@@ -1,0 +1,3 @@
+from lint_rules.cli import main
+
+raise SystemExit(main())

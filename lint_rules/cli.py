@@ -1,0 +1,58 @@
+"""The `lint-rules` command: `check`, `fix`, `explain CODE`, `rules`.
+
+Each subcommand lives in its own module exposing ``add_arguments(parser)`` and ``run(args)``;
+this module only wires them together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lint_rules import __version__, check, docs
+
+DESCRIPTION = """\
+Find asyncio tasks that nothing keeps alive, async callbacks lost when asyncio.run() shuts
+down, and callback classes that never declare their dispatch mode; rewrite code to track its
+tasks.
+
+examples:
+  lint-rules check src/                 report findings (exit 1 if any)
+  lint-rules check --format sarif src/  SARIF 2.1.0 for GitHub code scanning
+  lint-rules explain TRK101             why a rule exists and how to fix it
+  lint-rules rules                      every code, one line each
+"""
+
+SUBCOMMANDS = {"check": check, "explain": docs.explain_command, "rules": docs.rules_command}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lint-rules",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in SUBCOMMANDS.items():
+        summary, _, epilog = module.__doc__.strip().partition("\n\n")
+        sub = subparsers.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.run(args))

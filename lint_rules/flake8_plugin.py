@@ -1,0 +1,46 @@
+"""The flake8 face: a thin shell around ``engine.analyze``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from lint_rules import __version__
+from lint_rules.engine import analyze
+from lint_rules.settings import OPTIONS, Settings, split_list
+
+
+class Plugin:
+    name = "flake8-task-tracking"
+    version = __version__
+    settings = Settings()
+
+    def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
+        self.tree = tree
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, option_manager: Any) -> None:
+        for option in OPTIONS:
+            default = ",".join(option.default) if option.is_list else option.default
+            option_manager.add_option(
+                option.flag,
+                default=default,
+                metavar=option.metavar,
+                parse_from_config=True,
+                help=f"{option.help} (flake8-task-tracking)",
+            )
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        values = {}
+        for option in OPTIONS:
+            value = getattr(options, option.key.replace("-", "_"))
+            values[option.field] = split_list(value) if option.is_list else value
+        cls.settings = Settings(**values)
+
+    def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
+        source = "".join(self.lines)
+        for finding in analyze(source, self.settings, tree=self.tree):
+            yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

@@ -1,0 +1,5 @@
+"""The rule families, one module each. ``RULES`` is the registry the engine runs."""
+
+from lint_rules.rules.tasks import TaskRules
+
+RULES = (TaskRules,)
