@@ -1,0 +1,559 @@
+"""The codemod: rewrite what the rules prove unsafe, and only that, into the keep-alive pattern.
+
+A rule attaches a ``Fix`` to a finding (``lint_rules.rule.Fix``): a kind and nodes of the
+parsed module. Each kind maps to one function in ``FIX_KINDS`` that turns a Fix into an edit:
+
+* ``ReplaceStatement``: a small statement (``Expr``, ``Assign``, ...) becomes a list of small
+  statements, one per line; a one-line suite (``if x: stmt``) becomes an indented block;
+* ``RewriteNode``: any other node (a class, a function) is rewritten by a function that
+  receives it with the edits inside it already made.
+
+``apply_fixes`` makes the edits in one transformer pass and inserts the module-level tracking
+set once, if an edit asked for it. Adding a fix kind is a function plus a ``FIX_KINDS`` entry;
+``FixKind.requires`` names the option (``fix --<option>``) that must be given to enable it.
+
+``TrackTasks`` is the libcst codemod command (what ``lint-rules fix`` runs on each file)::
+
+    python -m libcst.tool codemod -x lint_rules.codemod.TrackTasks --no-format src/
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import functools
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import libcst as cst
+from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
+from libcst.metadata import GlobalScope, ScopeProvider
+
+from lint_rules.config import find_pyproject, load_config
+from lint_rules.engine import Finding, all_infos, analyze_module, rules_for
+from lint_rules.rule import Fix
+from lint_rules.settings import Settings, split_list
+
+TRACKING_SET = "_background_tasks"
+TASK_NAME = "_task"
+SCRATCH_KEY = "lint_rules.fix"  # where TrackTasks leaves its FixOutcome in context.scratch
+
+
+class Unfixable(Exception):
+    """A fix that cannot be applied safely here; the message says why (the finding is left)."""
+
+
+@dataclass(frozen=True)
+class ReplaceStatement:
+    """Replace the small statement ``target`` by ``statements``, each on its own line. The
+    first line keeps the comments above the original line, the first of ``statements`` its
+    same-line comment."""
+
+    target: cst.BaseSmallStatement
+    statements: tuple[cst.BaseSmallStatement, ...]
+
+
+@dataclass(frozen=True)
+class RewriteNode:
+    """Replace ``target`` (any node but a small statement) by ``rewrite(updated)``, where
+    ``updated`` is ``target`` with the edits inside it already made."""
+
+    target: cst.CSTNode
+    rewrite: Callable[[Any], cst.CSTNode]
+
+
+Edit = Union[ReplaceStatement, RewriteNode]
+
+
+@dataclass(frozen=True)
+class FixKind:
+    make_edit: Callable[[Fix, FixContext], Edit]
+    requires: str | None = None  # an option that must be set (e.g. "drain"), else left
+
+
+@dataclass(frozen=True)
+class Left:
+    """A finding the codemod did not fix, and why."""
+
+    finding: Finding
+    reason: str
+
+
+@dataclass
+class FixOutcome:
+    module: cst.Module
+    fixed: list[Finding] = field(default_factory=list)
+    left: list[Left] = field(default_factory=list)
+
+
+# -- the fix kinds ---------------------------------------------------------------------------
+
+
+def track_expression(fix: Fix, context: FixContext) -> Edit:
+    """TRK101: ``create_task(c)`` (or ``create_task(c).method(...)``) as a statement becomes
+    ``_task = create_task(c)`` + the tracking pair (+ ``_task.method(...)``)."""
+    statement, call = fix.statement, fix.call
+    assert isinstance(statement, cst.Expr) and call is not None
+    task = context.fresh_name(statement, TASK_NAME)
+    statements: list[cst.BaseSmallStatement] = [
+        cst.Assign([cst.AssignTarget(cst.Name(task))], _standalone(call)),
+        *_tracking_pair(task, context.tracking_set()),
+    ]
+    if statement.value is not call:  # a method chained on the fresh task: keep the call
+        statements.append(statement.deep_replace(call, cst.Name(task)))
+    return ReplaceStatement(statement, tuple(statements))
+
+
+def track_binding(fix: Fix, context: FixContext) -> Edit:
+    """TRK102: ``name = create_task(c)`` gets the tracking pair right after it."""
+    statement = fix.statement
+    assert isinstance(statement, (cst.Assign, cst.AnnAssign)) and fix.names
+    pair = _tracking_pair(fix.names[0], context.tracking_set())
+    return ReplaceStatement(statement, (statement, *pair))
+
+
+FIX_KINDS: dict[str, FixKind] = {
+    "track-expression": FixKind(track_expression),
+    "track-binding": FixKind(track_binding),
+}
+
+
+def _tracking_pair(task: str, tracking_set: str) -> list[cst.BaseSmallStatement]:
+    return [
+        cst.Expr(cst.parse_expression(f"{tracking_set}.add({task})")),
+        cst.Expr(cst.parse_expression(f"{task}.add_done_callback({tracking_set}.discard)")),
+    ]
+
+
+def _standalone(expression: cst.BaseExpression) -> cst.BaseExpression:
+    """``expression`` as it may stand on the right of ``=``: parenthesised if it came from
+    inside brackets and spans lines outside its own ones (``(loop\\n .create_task(c)...)``)."""
+    code = cst.Module([]).code_for_node(expression)
+    if "\n" not in code and "\r" not in code:
+        return expression
+    try:
+        ast.parse(code.strip(), mode="eval")
+    except SyntaxError:
+        return expression.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return expression
+
+
+# -- what fix kinds may ask ------------------------------------------------------------------
+
+
+class FixContext:
+    """Fresh names and the module's tracking set, for the fix kinds of one module."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        targets: Collection[cst.CSTNode],
+        settings: Settings,
+        options: Mapping[str, Any],
+    ) -> None:
+        self.module = module
+        self.settings = settings
+        self.options = options
+        self._names = _Names(module, targets)
+        self._tracking_set: tuple[str, bool] | None = None  # (name, must be inserted)
+
+    @property
+    def inserts_tracking_set(self) -> str | None:
+        """The tracking set's name if an edit needs it and the module does not have it."""
+        if self._tracking_set is not None and self._tracking_set[1]:
+            return self._tracking_set[0]
+        return None
+
+    def fresh_name(self, statement: cst.CSTNode, base: str) -> str:
+        """A name no code of the function (class, module) around ``statement`` uses, nested
+        scopes included: binding it there changes nothing else. Stable for a given scope."""
+        used = self._names.used[self._names.scope_of(statement)]
+        return next(name for name in _candidates(base) if name not in used)
+
+    def tracking_set(self) -> str:
+        """The module-level set that keeps tasks alive: the module's own if it has one that
+        is safe to reuse, else a new one (inserted after the imports) under a free name."""
+        if self._tracking_set is None:
+            self._tracking_set = self._choose_tracking_set()
+        return self._tracking_set[0]
+
+    def _choose_tracking_set(self) -> tuple[str, bool]:
+        names = self._names
+        wrapper = cst.MetadataWrapper(self.module, unsafe_skip_copy=True)
+        scopes = {scope for scope in wrapper.resolve(ScopeProvider).values() if scope is not None}
+        for name in _candidates(TRACKING_SET):
+            if name not in names.used[self.module]:
+                global_scope = next(s for s in scopes if isinstance(s, GlobalScope))
+                if "set" in global_scope.assignments:
+                    raise Unfixable("the module rebinds set(), so no tracking set can be made")
+                return name, True
+            if self._reusable(name, scopes):
+                return name, False
+        raise AssertionError("unreachable: the candidates never run out")
+
+    def _reusable(self, name: str, scopes: Collection[Any]) -> bool:
+        """``name`` is bound once, by a top-level ``name = set()`` that runs before every
+        statement to fix that runs at import time, and never deleted."""
+        definition = next(
+            (i for i, line in enumerate(self.module.body) if _is_set_definition(line, name)),
+            None,
+        )
+        if definition is None or name in self._names.deleted:
+            return False
+        if any(definition >= index for index in self._names.import_time_statements()):
+            return False
+        return sum(len(scope.assignments[name]) for scope in scopes) == 1
+
+
+def _candidates(base: str) -> Iterator[str]:
+    yield base
+    for number in itertools.count(1):
+        yield f"{base}_{number}"
+
+
+def _is_set_definition(line: cst.BaseStatement, name: str) -> bool:
+    """``name = set()`` or ``name: <annotation> = set()`` alone on a line."""
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return False
+    statement = line.body[0]
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0].target, statement.value
+    elif isinstance(statement, cst.AnnAssign):
+        target, value = statement.target, statement.value
+    else:
+        return False
+    return (
+        isinstance(target, cst.Name)
+        and target.value == name
+        and isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "set"
+        and not value.args
+    )
+
+
+class _Names(cst.CSTVisitor):
+    """Every identifier used in each function, class and the module (nested scopes included),
+    the scopes around each statement to fix, and the names some ``del`` deletes."""
+
+    def __init__(self, module: cst.Module, targets: Collection[cst.CSTNode]) -> None:
+        super().__init__()
+        self._targets = targets
+        self._stack: list[cst.CSTNode] = [module]
+        self._top = 0
+        self.used: dict[cst.CSTNode, set[str]] = defaultdict(set)
+        self.where: dict[cst.CSTNode, tuple[tuple[cst.CSTNode, ...], int]] = {}
+        self.deleted: set[str] = set()
+        for index, statement in enumerate(module.body):
+            self._top = index
+            statement.visit(self)
+
+    def scope_of(self, statement: cst.CSTNode) -> cst.CSTNode:
+        return self.where[statement][0][-1]
+
+    def import_time_statements(self) -> Iterator[int]:
+        """Top-level indexes of the statements to fix that run when the module is imported
+        (not inside a function)."""
+        for stack, top in self.where.values():
+            if not any(isinstance(scope, cst.FunctionDef) for scope in stack):
+                yield top
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node in self._targets:
+            self.where[node] = (tuple(self._stack), self._top)
+        return super().on_visit(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._stack.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._stack.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._stack.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._stack.pop()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        for scope in self._stack:
+            self.used[scope].add(node.value)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        for name in _names_in(node.target):
+            self.deleted.add(name)
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[str]:
+    if isinstance(node, cst.Name):
+        yield node.value
+    for child in node.children:
+        yield from _names_in(child)
+
+
+# -- applying the edits ----------------------------------------------------------------------
+
+
+def apply_fixes(
+    module: cst.Module,
+    findings: Sequence[Finding],
+    settings: Settings = Settings(),
+    options: Mapping[str, Any] | None = None,
+) -> FixOutcome:
+    """Apply every fix of ``findings`` (whose nodes belong to ``module``) that is safe; the
+    others are left, with the reason."""
+    options = options or {}
+    outcome = FixOutcome(module)
+    fixes = [(finding, finding.fix) for finding in findings if finding.fix is not None]
+    context = FixContext(module, {fix.statement for _, fix in fixes}, settings, options)
+    edits: dict[cst.CSTNode, Edit] = {}
+    for finding in findings:
+        reason = no_fix_reason(finding, options)
+        if reason is None:
+            assert finding.fix is not None
+            kind = FIX_KINDS[finding.fix.kind]
+            try:
+                edit = kind.make_edit(finding.fix, context)
+            except Unfixable as refusal:
+                reason = str(refusal)
+            else:
+                if edit.target in edits:
+                    reason = "another fix rewrites the same statement"
+                else:
+                    edits[edit.target] = edit
+                    outcome.fixed.append(finding)
+                    continue
+        outcome.left.append(Left(finding, reason))
+    if not edits:
+        return outcome
+    fixed = module.visit(_Applier(edits.values()))
+    assert isinstance(fixed, cst.Module)
+    tracking_set = context.inserts_tracking_set
+    if tracking_set is not None:
+        fixed = _insert_tracking_set(fixed, tracking_set)
+    outcome.module = fixed
+    return outcome
+
+
+def no_fix_reason(finding: Finding, options: Mapping[str, Any]) -> str | None:
+    """Why ``finding`` will not be fixed before trying (None: its fix will be tried)."""
+    fix = finding.fix
+    if fix is None:
+        autofix = next((i.autofix for i in all_infos() if i.code == finding.code), "")
+        return "no safe rewrite for this shape" if autofix else "no autofix for this code"
+    kind = FIX_KINDS.get(fix.kind)
+    if kind is None:
+        return f"no fixer for fix kind {fix.kind!r}"
+    if kind.requires is not None and not options.get(kind.requires):
+        return f"needs fix --{kind.requires.replace('_', '-')}"
+    return None
+
+
+class _Applier(cst.CSTTransformer):
+    def __init__(self, edits: Collection[Edit]) -> None:
+        super().__init__()
+        self._statements = {e.target: e for e in edits if isinstance(e, ReplaceStatement)}
+        self._nodes = {e.target: e for e in edits if isinstance(e, RewriteNode)}
+
+    def on_leave(self, original_node: Any, updated_node: Any) -> Any:
+        updated = super().on_leave(original_node, updated_node)
+        edit = self._nodes.get(original_node)
+        return updated if edit is None else edit.rewrite(updated)
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> Any:
+        lines = self._lines(original_node.body, updated_node.body, updated_node.trailing_whitespace)
+        if lines is None:
+            return updated_node
+        lines[0] = lines[0].with_changes(leading_lines=updated_node.leading_lines)
+        return cst.FlattenSentinel(lines)
+
+    def leave_SimpleStatementSuite(
+        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
+    ) -> Any:
+        """``if x: stmt`` becomes an indented block when a statement of it grows."""
+        lines = self._lines(original_node.body, updated_node.body, updated_node.trailing_whitespace)
+        if lines is None:
+            return updated_node
+        return cst.IndentedBlock(body=lines)
+
+    def _lines(
+        self,
+        original: Sequence[cst.BaseSmallStatement],
+        updated: Sequence[cst.BaseSmallStatement],
+        trailing: cst.TrailingWhitespace,
+    ) -> list[cst.SimpleStatementLine] | None:
+        """One line per replacement statement; the untouched statements around them stay on
+        shared lines. The first replacement line keeps the original line's comment."""
+        if not any(statement in self._statements for statement in original):
+            return None
+        assert len(original) == len(updated)
+        groups: list[list[cst.BaseSmallStatement]] = []
+        current: list[cst.BaseSmallStatement] = []
+        anchor: int | None = None
+        for before, after in zip(original, updated):
+            edit = self._statements.get(before)
+            if edit is None:
+                current.append(after)
+                continue
+            if current:
+                groups.append(current)
+                current = []
+            if anchor is None:
+                anchor = len(groups)
+            groups.extend([statement] for statement in edit.statements)
+        if current:
+            groups.append(current)
+        return [
+            cst.SimpleStatementLine(
+                body=[*group[:-1], group[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                trailing_whitespace=trailing if index == anchor else cst.TrailingWhitespace(),
+            )
+            for index, group in enumerate(groups)
+        ]
+
+
+def _insert_tracking_set(module: cst.Module, name: str) -> cst.Module:
+    """``name = set()`` after the docstring, the ``__future__`` imports and the import block."""
+    index = _header_end(module.body)
+    line = cst.SimpleStatementLine(
+        body=[cst.Assign([cst.AssignTarget(cst.Name(name))], cst.parse_expression("set()"))],
+        leading_lines=[cst.EmptyLine()] if index else [],
+    )
+    return module.with_changes(body=[*module.body[:index], line, *module.body[index:]])
+
+
+def _header_end(body: Sequence[cst.BaseStatement]) -> int:
+    """Index of the first statement after the docstring and the leading import block (imports,
+    ``try: import x`` / ``except ImportError: x = None``, ``if TYPE_CHECKING: import y``)."""
+    index = 1 if body and _is_docstring(body[0]) else 0
+    end = index
+    for position in range(index, len(body)):
+        if not _is_import_block(body[position]):
+            break
+        end = position + 1
+    return end
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _is_import_block(statement: cst.BaseStatement) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
+    if not isinstance(statement, (cst.If, cst.Try)):
+        return False
+    smalls = list(_small_statements(statement))
+    has_import = any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in smalls)
+    return has_import and all(_is_import_block_part(small) for small in smalls)
+
+
+def _small_statements(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The small statements of a compound statement, or the compound statements it holds that
+    are neither ``if``/``try`` blocks nor their clauses (which disqualify it)."""
+    for child in node.children:
+        if isinstance(child, cst.BaseSmallStatement):
+            yield child
+        elif isinstance(child, cst.BaseCompoundStatement) and not isinstance(
+            child, (cst.If, cst.Try)
+        ):
+            yield child
+        else:
+            yield from _small_statements(child)
+
+
+def _is_import_block_part(node: cst.CSTNode) -> bool:
+    """What an import block may hold besides imports: ``pass``, ``raise``, a docstring and
+    ``name = <constant or dotted name>`` fallbacks."""
+    if isinstance(node, (cst.Import, cst.ImportFrom, cst.Pass, cst.Raise)):
+        return True
+    if isinstance(node, cst.Expr):
+        return isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
+    if isinstance(node, (cst.Assign, cst.AnnAssign)):
+        return node.value is None or isinstance(
+            node.value, (cst.Name, cst.Attribute, cst.BaseNumber, cst.BaseString)
+        )
+    return False
+
+
+# -- the libcst codemod command --------------------------------------------------------------
+
+
+class TrackTasks(CodemodCommand):
+    """Keep asyncio tasks alive: rewrite the TRK101/TRK102 findings into a module-level
+    tracking set (``tasks.add(t); t.add_done_callback(tasks.discard)``)."""
+
+    DESCRIPTION = (
+        "Keep fire-and-forget asyncio tasks alive with a module-level tracking set "
+        "(flake8-task-tracking TRK101/TRK102). Settings come from [tool.lint-rules]."
+    )
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        select: str | Sequence[str] | None = None,
+        ignore: str | Sequence[str] | None = None,
+        *,
+        settings: Settings | None = None,
+        codes: Collection[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(context)
+        if settings is None or codes is None:
+            config = _config_for(context.filename)
+            settings = config.settings if settings is None else settings
+            if codes is None:
+                codes = selected_codes(
+                    split_list(select or ()) or config.select,
+                    (*config.ignore, *split_list(ignore or ())),
+                    config.extend_select,
+                )
+        self.settings = settings
+        self.codes = codes
+        self.options = options or {}
+
+    @staticmethod
+    def add_args(arg_parser: argparse.ArgumentParser) -> None:
+        arg_parser.add_argument("--select", help="codes or prefixes to fix (default: all)")
+        arg_parser.add_argument("--ignore", help="codes or prefixes to leave alone")
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        findings = analyze_module(tree, self.settings, codes=self.codes)
+        outcome = apply_fixes(tree, findings, self.settings, self.options)
+        self.context.scratch[SCRATCH_KEY] = outcome
+        for left in outcome.left:
+            finding = left.finding
+            self.warn(f"line {finding.line}: {finding.code} left: {left.reason}")
+        if not outcome.fixed:
+            raise SkipFile("nothing to fix")
+        return outcome.module
+
+
+def selected_codes(
+    select: Sequence[str], ignore: Sequence[str], extend_select: Sequence[str] = ()
+) -> frozenset[str]:
+    """The codes of the rules that run whose fixes apply: prefixes, like flake8 and Ruff."""
+    codes = {info.code for rule in rules_for(None) for info in rule.INFOS}
+    chosen = {c for c in codes if not select or any(c.startswith(p) for p in select)}
+    chosen |= {c for c in codes if any(c.startswith(p) for p in extend_select)}
+    return frozenset(c for c in chosen if not any(c.startswith(p) for p in ignore))
+
+
+@functools.cache
+def _config_at(pyproject: Path | None) -> Any:
+    return load_config(pyproject)
+
+
+def _config_for(filename: str | None) -> Any:
+    return _config_at(find_pyproject([filename] if filename else []))
