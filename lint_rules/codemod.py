@@ -425,7 +425,11 @@ def _insert_tracking_set(module: cst.Module, name: str) -> cst.Module:
         body=[cst.Assign([cst.AssignTarget(cst.Name(name))], cst.parse_expression("set()"))],
         leading_lines=[cst.EmptyLine()] if index else [],
     )
-    return module.with_changes(body=[*module.body[:index], line, *module.body[index:]])
+    after = list(module.body[index:])
+    if after and not after[0].leading_lines:  # keep the next statement off the new line
+        blank_lines = 2 if isinstance(after[0], (cst.FunctionDef, cst.ClassDef)) else 1
+        after[0] = after[0].with_changes(leading_lines=[cst.EmptyLine()] * blank_lines)
+    return module.with_changes(body=[*module.body[:index], line, *after])
 
 
 def _header_end(body: Sequence[cst.BaseStatement]) -> int:
