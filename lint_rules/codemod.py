@@ -23,7 +23,7 @@ import argparse
 import ast
 import functools
 import itertools
-from collections import defaultdict
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,6 @@ from typing import Any, Union
 
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
-from libcst.metadata import GlobalScope, ScopeProvider
 
 from lint_rules.config import find_pyproject, load_config
 from lint_rules.engine import Finding, all_infos, analyze_module, rules_for
@@ -146,7 +145,12 @@ def _standalone(expression: cst.BaseExpression) -> cst.BaseExpression:
 
 
 class FixContext:
-    """Fresh names and the module's tracking set, for the fix kinds of one module."""
+    """Fresh names and the module's tracking set, for the fix kinds of one module.
+
+    Cheap on large modules: the statements to fix are found by walking statements only, a
+    name counts as used when it occurs as a word in the code of its scope (strings and
+    comments included: conservative), and ``ast`` is consulted only to create or reuse the
+    tracking set."""
 
     def __init__(
         self,
@@ -158,7 +162,9 @@ class FixContext:
         self.module = module
         self.settings = settings
         self.options = options
-        self._names = _Names(module, targets)
+        self.paths = statement_paths(module, targets)
+        self._code: dict[cst.CSTNode, str] = {}
+        self._tree: ast.Module | None = None
         self._tracking_set: tuple[str, bool] | None = None  # (name, must be inserted)
 
     @property
@@ -171,8 +177,9 @@ class FixContext:
     def fresh_name(self, statement: cst.CSTNode, base: str) -> str:
         """A name no code of the function (class, module) around ``statement`` uses, nested
         scopes included: binding it there changes nothing else. Stable for a given scope."""
-        used = self._names.used[self._names.scope_of(statement)]
-        return next(name for name in _candidates(base) if name not in used)
+        scopes = [node for node in self.paths[statement] if isinstance(node, _SCOPES)]
+        code = self._code_of(scopes[-1] if scopes else self.module)
+        return next(name for name in _candidates(base) if not _uses(code, name))
 
     def tracking_set(self) -> str:
         """The module-level set that keeps tasks alive: the module's own if it has one that
@@ -181,38 +188,122 @@ class FixContext:
             self._tracking_set = self._choose_tracking_set()
         return self._tracking_set[0]
 
+    def _code_of(self, node: cst.CSTNode) -> str:
+        if node not in self._code:
+            is_module = node is self.module
+            self._code[node] = self.module.code if is_module else self.module.code_for_node(node)
+        return self._code[node]
+
+    def _ast(self) -> ast.Module:
+        if self._tree is None:
+            self._tree = ast.parse(self._code_of(self.module))
+        return self._tree
+
     def _choose_tracking_set(self) -> tuple[str, bool]:
-        names = self._names
-        wrapper = cst.MetadataWrapper(self.module, unsafe_skip_copy=True)
-        scopes = {scope for scope in wrapper.resolve(ScopeProvider).values() if scope is not None}
+        code = self._code_of(self.module)
         for name in _candidates(TRACKING_SET):
-            if name not in names.used[self.module]:
-                global_scope = next(s for s in scopes if isinstance(s, GlobalScope))
-                if "set" in global_scope.assignments:
+            if not _uses(code, name):
+                if _rebinds_set(self._ast()):
                     raise Unfixable("the module rebinds set(), so no tracking set can be made")
                 return name, True
-            if self._reusable(name, scopes):
+            if self._reusable(name):
                 return name, False
         raise AssertionError("unreachable: the candidates never run out")
 
-    def _reusable(self, name: str, scopes: Collection[Any]) -> bool:
-        """``name`` is bound once, by a top-level ``name = set()`` that runs before every
-        statement to fix that runs at import time, and never deleted."""
-        definition = next(
-            (i for i, line in enumerate(self.module.body) if _is_set_definition(line, name)),
-            None,
-        )
-        if definition is None or name in self._names.deleted:
+    def _reusable(self, name: str) -> bool:
+        """``name`` is bound once in the whole module (never deleted, never declared global
+        elsewhere), by a top-level ``name = set()`` that runs before every statement to fix
+        that runs at import time."""
+        body = list(self.module.body)
+        definition = next((i for i, line in enumerate(body) if _is_set_definition(line, name)), -1)
+        if definition < 0:
             return False
-        if any(definition >= index for index in self._names.import_time_statements()):
-            return False
-        return sum(len(scope.assignments[name]) for scope in scopes) == 1
+        for target, path in self.paths.items():
+            if not any(isinstance(node, cst.FunctionDef) for node in path):  # runs at import
+                top = path[0] if path else target
+                if definition >= next(i for i, line in enumerate(body) if line is top):
+                    return False
+        return sum(1 for node in ast.walk(self._ast()) if name in _bound_names(node)) == 1
+
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef)
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# nodes whose ``name`` is a binding (MatchAs and MatchStar exist from Python 3.10)
+_AST_NAMED = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.ExceptHandler,
+    *(getattr(ast, kind) for kind in ("MatchAs", "MatchStar") if hasattr(ast, kind)),
+)
+# what holds statements: suites, statements, and the clauses of compound statements
+_STATEMENT_HOLDERS = (
+    cst.BaseSuite,
+    cst.BaseStatement,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
+
+
+def statement_paths(
+    module: cst.Module, targets: Collection[cst.CSTNode]
+) -> dict[cst.CSTNode, tuple[cst.CSTNode, ...]]:
+    """For each statement of ``targets``: the nodes that hold it, from the top-level
+    statement down. Walks statements only, never into expressions (which hold none)."""
+    paths: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
+    pending: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(module, ())]
+    while pending:
+        node, path = pending.pop()
+        for child in node.children:
+            if child in targets:
+                paths[child] = path
+            if isinstance(child, _STATEMENT_HOLDERS):
+                pending.append((child, (*path, child)))
+    return paths
 
 
 def _candidates(base: str) -> Iterator[str]:
     yield base
     for number in itertools.count(1):
         yield f"{base}_{number}"
+
+
+def _uses(code: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", code) is not None
+
+
+def _bound_names(node: ast.AST) -> tuple[str, ...]:
+    """The names ``node`` binds, deletes, or declares global or nonlocal."""
+    if isinstance(node, ast.Name):
+        return (node.id,) if isinstance(node.ctx, (ast.Store, ast.Del)) else ()
+    if isinstance(node, ast.arg):
+        return (node.arg,)
+    if isinstance(node, ast.alias):
+        return (node.asname or node.name.split(".")[0],)
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return tuple(node.names)
+    if isinstance(node, _AST_NAMED):
+        return (node.name,) if node.name else ()
+    rest = getattr(node, "rest", None)  # MatchMapping
+    return (rest,) if isinstance(rest, str) else ()
+
+
+def _rebinds_set(tree: ast.Module) -> bool:
+    """``set`` may not be the builtin at module level: the module binds it there, or a
+    function declares it global."""
+    pending: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while pending:
+        node, module_level = pending.pop()
+        if isinstance(node, ast.Global) and "set" in node.names:
+            return True
+        if module_level and not isinstance(node, ast.Nonlocal) and "set" in _bound_names(node):
+            return True
+        inner = module_level and not isinstance(node, _AST_SCOPES)
+        pending.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return False
 
 
 def _is_set_definition(line: cst.BaseStatement, name: str) -> bool:
@@ -234,65 +325,6 @@ def _is_set_definition(line: cst.BaseStatement, name: str) -> bool:
         and value.func.value == "set"
         and not value.args
     )
-
-
-class _Names(cst.CSTVisitor):
-    """Every identifier used in each function, class and the module (nested scopes included),
-    the scopes around each statement to fix, and the names some ``del`` deletes."""
-
-    def __init__(self, module: cst.Module, targets: Collection[cst.CSTNode]) -> None:
-        super().__init__()
-        self._targets = targets
-        self._stack: list[cst.CSTNode] = [module]
-        self._top = 0
-        self.used: dict[cst.CSTNode, set[str]] = defaultdict(set)
-        self.where: dict[cst.CSTNode, tuple[tuple[cst.CSTNode, ...], int]] = {}
-        self.deleted: set[str] = set()
-        for index, statement in enumerate(module.body):
-            self._top = index
-            statement.visit(self)
-
-    def scope_of(self, statement: cst.CSTNode) -> cst.CSTNode:
-        return self.where[statement][0][-1]
-
-    def import_time_statements(self) -> Iterator[int]:
-        """Top-level indexes of the statements to fix that run when the module is imported
-        (not inside a function)."""
-        for stack, top in self.where.values():
-            if not any(isinstance(scope, cst.FunctionDef) for scope in stack):
-                yield top
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if node in self._targets:
-            self.where[node] = (tuple(self._stack), self._top)
-        return super().on_visit(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._stack.append(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._stack.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._stack.append(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._stack.pop()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        for scope in self._stack:
-            self.used[scope].add(node.value)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        for name in _names_in(node.target):
-            self.deleted.add(name)
-
-
-def _names_in(node: cst.CSTNode) -> Iterator[str]:
-    if isinstance(node, cst.Name):
-        yield node.value
-    for child in node.children:
-        yield from _names_in(child)
 
 
 # -- applying the edits ----------------------------------------------------------------------
@@ -330,7 +362,8 @@ def apply_fixes(
         outcome.left.append(Left(finding, reason))
     if not edits:
         return outcome
-    fixed = module.visit(_Applier(edits.values()))
+    holders = {node for target in edits for node in context.paths[target]}
+    fixed = module.visit(_Applier(edits.values(), holders))
     assert isinstance(fixed, cst.Module)
     tracking_set = context.inserts_tracking_set
     if tracking_set is not None:
@@ -354,10 +387,17 @@ def no_fix_reason(finding: Finding, options: Mapping[str, Any]) -> str | None:
 
 
 class _Applier(cst.CSTTransformer):
-    def __init__(self, edits: Collection[Edit]) -> None:
+    """Makes the edits; visits only the nodes that hold an edited statement (``holders``),
+    so that the cost follows the number of edits rather than the size of the module."""
+
+    def __init__(self, edits: Collection[Edit], holders: Collection[cst.CSTNode]) -> None:
         super().__init__()
         self._statements = {e.target: e for e in edits if isinstance(e, ReplaceStatement)}
         self._nodes = {e.target: e for e in edits if isinstance(e, RewriteNode)}
+        self._holders = holders
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Module) or node in self._holders
 
     def on_leave(self, original_node: Any, updated_node: Any) -> Any:
         updated = super().on_leave(original_node, updated_node)
@@ -531,6 +571,11 @@ class TrackTasks(CodemodCommand):
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
         arg_parser.add_argument("--select", help="codes or prefixes to fix (default: all)")
         arg_parser.add_argument("--ignore", help="codes or prefixes to leave alone")
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        # No metadata to resolve and no imports to add: skip the base class's MetadataWrapper,
+        # which deep-copies the module (a large share of the run time on big files).
+        return self.transform_module_impl(tree)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         findings = analyze_module(tree, self.settings, codes=self.codes)
