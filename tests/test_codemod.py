@@ -201,7 +201,9 @@ def test_a_new_fix_kind_plugs_in_and_composes_with_the_others(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(codemod.FIX_KINDS, "toy-declare", FixKind(_declare, requires="toy_mode"))
-    source = "import asyncio\n\nclass Hook:\n    def fire(self):\n        asyncio.create_task(job())\n"
+    source = (
+        "import asyncio\n\nclass Hook:\n    def fire(self):\n        asyncio.create_task(job())\n"
+    )
     module = cst.parse_module(source)
     hook = module.body[1]
     declaration = Finding(3, 6, "TRK301", "declare it", Fix("toy-declare", hook))
@@ -240,7 +242,9 @@ def test_libcst_tool_runs_the_codemod(case: str, tmp_path: Path) -> None:
 
 def test_libcst_tool_passes_select_and_reports_what_is_left(tmp_path: Path) -> None:
     source = (FIXTURES / "bindings.py").read_text()
-    source += "\n\ndef more():\n    asyncio.create_task(job())\n    print(asyncio.create_task(job()))\n"
+    source += (
+        "\n\ndef more():\n    asyncio.create_task(job())\n    print(asyncio.create_task(job()))\n"
+    )
     (tmp_path / "module.py").write_text(source)
     result = _libcst_tool(tmp_path, "--select", "TRK101", "module.py")
     assert result.returncode == 0, result.stderr
