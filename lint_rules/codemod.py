@@ -104,6 +104,9 @@ def track_expression(fix: Fix, context: FixContext) -> Edit:
     ]
     if statement.value is not call:  # a method chained on the fresh task: keep the call
         statements.append(statement.deep_replace(call, cst.Name(task)))
+    if isinstance(context.scope_of(statement), cst.ClassDef):
+        # a class attribute could shadow a base class's: leave the namespace as it was
+        statements.append(cst.Del(cst.Name(task)))
     return ReplaceStatement(statement, tuple(statements))
 
 
@@ -174,11 +177,15 @@ class FixContext:
             return self._tracking_set[0]
         return None
 
+    def scope_of(self, statement: cst.CSTNode) -> cst.CSTNode:
+        """The function, class or module whose body ``statement`` is in."""
+        scopes = [node for node in self.paths[statement] if isinstance(node, _SCOPES)]
+        return scopes[-1] if scopes else self.module
+
     def fresh_name(self, statement: cst.CSTNode, base: str) -> str:
         """A name no code of the function (class, module) around ``statement`` uses, nested
         scopes included: binding it there changes nothing else. Stable for a given scope."""
-        scopes = [node for node in self.paths[statement] if isinstance(node, _SCOPES)]
-        code = self._code_of(scopes[-1] if scopes else self.module)
+        code = self._code_of(self.scope_of(statement))
         return next(name for name in _candidates(base) if not _uses(code, name))
 
     def tracking_set(self) -> str:
