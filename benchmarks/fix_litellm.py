@@ -34,11 +34,8 @@ def package() -> Path:
         CACHE.mkdir(exist_ok=True)
         wheels = list(CACHE.glob(f"litellm-{VERSION}-*.whl"))
         if not wheels:
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", f"litellm=={VERSION}"]
-                + ["-d", str(CACHE)],
-                check=True,
-            )
+            pip = [sys.executable, "-m", "pip", "download", "--no-deps"]
+            subprocess.run([*pip, f"litellm=={VERSION}", "-d", str(CACHE)], check=True)
             wheels = list(CACHE.glob(f"litellm-{VERSION}-*.whl"))
         with zipfile.ZipFile(wheels[0]) as wheel:
             wheel.extractall(unpacked)
@@ -74,25 +71,28 @@ def main() -> int:
         print(first.stderr.strip(), f"(exit {first.returncode}, {elapsed:.0f} s)")
 
         files = sorted(copy.rglob("*.py"))
-        changed = [p for p in files if p.read_bytes() != (original / p.relative_to(copy)).read_bytes()]
-        broken = [
-            p for p in files if compiles(original / p.relative_to(copy)) and not compiles(p)
-        ]
+
+        def before(path: Path) -> Path:
+            return original / path.relative_to(copy)
+
+        changed = [p for p in files if p.read_bytes() != before(p).read_bytes()]
+        broken = [p for p in files if compiles(before(p)) and not compiles(p)]
         fixed_by_code: Counter[str] = Counter()
         for path in changed:
-            before = analyze(read(original / path.relative_to(copy)), full=True)
-            after = analyze(read(path), full=True)
-            fixed_by_code.update(f.code for f in before)
-            fixed_by_code.subtract(f.code for f in after)
+            fixed_by_code.update(f.code for f in analyze(read(before(path)), full=True))
+            fixed_by_code.subtract(f.code for f in analyze(read(path), full=True))
         relint = [f for p in files for f in analyze(read(p))]
         fixable = [f for f in relint if f.fix is not None]
-        second = subprocess.run([*command[:4], "--check", str(copy)], capture_output=True, text=True)
+        check = [*command[:4], "--check", str(copy)]
+        second = subprocess.run(check, capture_output=True, text=True)
 
     print(f"files: {len(files)}, changed: {len(changed)}")
     print(f"fixes applied by code: {dict(sorted((+fixed_by_code).items()))}")
     print(f"files that compiled before and not after: {len(broken)}")
-    print(f"re-lint: {len(relint)} findings, {len(fixable)} fixable, by code:",
-          dict(sorted(Counter(f.code for f in relint).items())))
+    print(
+        f"re-lint: {len(relint)} findings, {len(fixable)} fixable, by code:",
+        dict(sorted(Counter(f.code for f in relint).items())),
+    )
     print(f"second run (--check): exit {second.returncode}, {second.stderr.strip()}")
     ok = not broken and not fixable and second.returncode == 0 and not second.stdout
     return 0 if ok and first.returncode == 0 else 1
