@@ -170,10 +170,14 @@ def fix_file(path: Path, job: Job) -> FileResult:
     try:
         return _fix_file(path, job)
     except FileError as error:
-        return FileResult(str(path), error=str(error))
+        return FileResult(str(path), error=_one_line(str(error)))
     except Exception as error:  # a bug must not stop the run or touch the file
         message = f"internal error: {type(error).__name__}: {error}; file left alone, please report"
-        return FileResult(str(path), error=message)
+        return FileResult(str(path), error=_one_line(message))
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 def _fix_file(path: Path, job: Job) -> FileResult:
@@ -189,9 +193,8 @@ def _fix_file(path: Path, job: Job) -> FileResult:
     if all(no_fix_reason(finding, job.options) for finding in findings):
         left = tuple((f.code, str(no_fix_reason(f, job.options))) for f in findings)
         return FileResult(str(path), left=left)
-    outcome = _transform(path, text, job)
+    outcome, new_text = _transform(path, text, job)
     left = tuple((item.finding.code, item.reason) for item in outcome.left)
-    new_text = outcome.module.code if outcome.fixed else text
     if new_text == text:
         return FileResult(str(path), left=left)
     try:
@@ -218,8 +221,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         raise FileError(f"cannot decode it: {error}") from error
 
 
-def _transform(path: Path, text: str, job: Job) -> FixOutcome:
-    """Run the codemod command on ``text`` through libcst's runner."""
+def _transform(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
+    """Run the codemod command on ``text`` through libcst's runner: what it did, and the
+    new text (``text`` itself when it skipped the file)."""
     scratch: dict[str, Any] = {}
     context = CodemodContext(filename=str(path), scratch=scratch)
     command = TrackTasks(context, settings=job.settings, codes=job.codes, options=job.options)
@@ -232,9 +236,7 @@ def _transform(path: Path, text: str, job: Job) -> FixOutcome:
         raise FileError(f"internal error: {type(error).__name__}: {error}; please report it")
     outcome = scratch[SCRATCH_KEY]
     assert isinstance(outcome, FixOutcome)
-    if isinstance(result, TransformSuccess):
-        assert result.code == outcome.module.code
-    return outcome
+    return outcome, result.code if isinstance(result, TransformSuccess) else text
 
 
 def write_atomically(path: Path, new: bytes, original: bytes) -> None:
@@ -250,7 +252,9 @@ def write_atomically(path: Path, new: bytes, original: bytes) -> None:
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise FileError("read-only file: not changed (make it writable to fix it)")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".lint-rules-fix", dir=target.parent
+        )
     except OSError as error:
         raise FileError(f"cannot write next to it: {error.strerror}") from error
     try:
