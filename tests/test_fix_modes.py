@@ -331,3 +331,25 @@ def test_progress_reaches_a_real_terminal(tmp_path: Path) -> None:
     assert text.rstrip().endswith(
         "12 files scanned, 0 would change, 0 findings fixable, 0 left, 0 failed"
     )
+
+
+def test_a_file_libcst_cannot_parse_is_reported_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python and the span analysis accept it, the full libcst parse does not (LibCST has
+    such bugs: #530, #914, #1288)."""
+    import libcst as cst
+    import libcst.codemod._runner as runner
+
+    def reject(code: str, config: object = None) -> cst.Module:
+        raise cst.ParserSyntaxError("bad token", lines=[code], raw_line=1, raw_column=4)
+
+    monkeypatch.setattr(runner, "parse_module", reject)
+    root = tree(tmp_path, {"a.py": STATEMENT, "b.py": CLEAN})
+    before = snapshot(root)
+    status, out, err = run(capsys, str(root))
+    assert status == 2 and out == "" and snapshot(root) == before
+    assert (
+        err.splitlines()[0]
+        == f"lint-rules: {root / 'a.py'}: 1:5: libcst cannot parse it: bad token"
+    )
