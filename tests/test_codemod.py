@@ -224,7 +224,8 @@ def test_a_new_fix_kind_plugs_in_and_composes_with_the_others(
 
 def _libcst_tool(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "libcst.tool", "codemod", "-x"]
-    command += ["lint_rules.codemod.TrackTasks", "--no-format", "--hide-progress", *arguments]
+    command += ["lint_rules.codemod.TrackTasks", "--no-format", "--hide-progress", "-j", "1"]
+    command += arguments
     return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
