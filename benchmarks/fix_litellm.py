@@ -76,7 +76,8 @@ def main() -> int:
             return original / path.relative_to(copy)
 
         changed = [p for p in files if p.read_bytes() != before(p).read_bytes()]
-        broken = [p for p in files if compiles(before(p)) and not compiles(p)]
+        compiled = [p for p in files if compiles(before(p))]
+        broken = [p for p in compiled if not compiles(p)]
         fixed_by_code: Counter[str] = Counter()
         for path in changed:
             fixed_by_code.update(f.code for f in analyze(read(before(path)), full=True))
@@ -88,7 +89,7 @@ def main() -> int:
 
     print(f"files: {len(files)}, changed: {len(changed)}")
     print(f"fixes applied by code: {dict(sorted((+fixed_by_code).items()))}")
-    print(f"files that compiled before and not after: {len(broken)}")
+    print(f"compile: {len(compiled)} files before, {len(compiled) - len(broken)} of them after")
     print(
         f"re-lint: {len(relint)} findings, {len(fixable)} fixable, by code:",
         dict(sorted(Counter(f.code for f in relint).items())),
