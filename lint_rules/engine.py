@@ -3,8 +3,9 @@
 Source text in, findings out. The pipeline keeps libcst (about ten times slower than ``ast``)
 off everything that cannot matter:
 
-1. each enabled rule's ``trigger()`` regular expression runs over the text; a file that no
-   rule triggers on costs one regex scan;
+1. each enabled rule's ``trigger()`` regular expression runs over the text (after a plain
+   substring search for its ``trigger_words()``); a file that no rule triggers on costs
+   little more than reading it;
 2. the ``ast`` tree (flake8's own, or one ``ast.parse``) is indexed cheaply, and each
    triggered rule names the line spans it needs (usually the outermost function around a
    trigger);
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
 from collections.abc import Collection, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -29,6 +32,7 @@ from lint_rules.index import ModuleIndex, Span
 from lint_rules.rule import Fix, Rule, RuleContext, RuleInfo
 from lint_rules.rules import RULES
 from lint_rules.settings import Settings
+from lint_rules.traversal import traverse
 
 ANALYSIS_FAILED = RuleInfo(
     code="TRK000",
@@ -41,8 +45,8 @@ ANALYSIS_FAILED = RuleInfo(
         "gets this one finding at the failing position and the rest of the run goes on.\n"
         "Fix the syntax if the file is really invalid; otherwise report the message upstream."
     ),
-    bad="print 'hello'  # Python 2 syntax\n",
-    good="print('hello')\n",
+    bad="import asyncio\n\nprint 'started'  # Python 2 syntax\nasyncio.ensure_future(job())\n",
+    good="import asyncio\n\nprint('started')\nstarted = asyncio.ensure_future(job())\n",
     autofix="",
 )
 
@@ -79,7 +83,7 @@ def analyze(
 ) -> list[Finding]:
     """All findings for ``source``, sorted. Never raises for bad input: problems become
     TRK000 findings. ``codes`` restricts the rules run (None: all)."""
-    triggered = [rule for rule in rules_for(codes) if rule.trigger(settings).search(source)]
+    triggered = [rule for rule in rules_for(codes) if _triggers(rule, settings, source)]
     if not triggered:
         return []
     if tree is None:
@@ -104,6 +108,18 @@ def analyze(
     return sorted(findings)
 
 
+@functools.lru_cache(maxsize=64)
+def _trigger(rule: type[Rule], settings: Settings) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    return rule.trigger_words(settings), rule.trigger(settings)
+
+
+def _triggers(rule: type[Rule], settings: Settings, source: str) -> bool:
+    words, pattern = _trigger(rule, settings)
+    if words and not any(word in source for word in words):
+        return False
+    return pattern.search(source) is not None
+
+
 def _spans(
     source: str,
     lines: Sequence[str],
@@ -120,7 +136,7 @@ def _spans(
         trigger_lines = sorted(
             {
                 bisect.bisect_right(line_starts, match.start())
-                for match in rule.trigger(settings).finditer(source)
+                for match in _trigger(rule, settings)[1].finditer(source)
             }
         )
         asked.extend(
@@ -167,21 +183,25 @@ def _run_span(
     except Exception as error:  # libcst raises more than ParserSyntaxError on odd input
         reason = f"libcst failed on it ({type(error).__name__}: {error}); a libcst bug"
         return [_failure(span.start, 0, reason)]
-    return _visit(module, first_line, rules, index, settings)
+    return _visit(module, first_line, span, rules, index, settings)
 
 
 def _visit(
     module: cst.Module,
     first_line: int,
+    span: Span,
     rules: Sequence[type[Rule]],
     index: ModuleIndex,
     settings: Settings,
 ) -> list[Finding]:
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    context = RuleContext(settings, index, wrapper, first_line)
+    context = RuleContext(settings, index, wrapper, first_line, span)
     visitors = [rule(context) for rule in rules]
     try:
-        wrapper.visit_batched(visitors)
+        with ExitStack() as metadata:  # rules that declare METADATA_DEPENDENCIES get them
+            for visitor in visitors:
+                metadata.enter_context(visitor.resolve(wrapper))
+            traverse(module, visitors, context.enter, context.leave)
         return [
             Finding(*context.position_of(report.node), report.info.code, report.message, report.fix)
             for visitor in visitors
@@ -202,7 +222,7 @@ def analyze_module(
     """Findings for an already parsed module, their fixes pointing at nodes of ``module``
     itself (the codemod's entry point)."""
     source = module.code
-    triggered = [rule for rule in rules_for(codes) if rule.trigger(settings).search(source)]
+    triggered = [rule for rule in rules_for(codes) if _triggers(rule, settings, source)]
     if not triggered:
         return []
     try:
@@ -210,7 +230,8 @@ def analyze_module(
     except (SyntaxError, ValueError):
         return []  # libcst accepted what Python rejects: nothing we can safely rewrite
     index = ModuleIndex(tree, split_lines(source))
-    findings = _visit(module, 1, triggered, index, settings)
+    lines = index.lines
+    findings = _visit(module, 1, Span(1, max(len(lines), 1)), triggered, index, settings)
     return sorted(f for f in findings if codes is None or f.code in codes)
 
 

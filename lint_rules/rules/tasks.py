@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider
 
 from lint_rules.escape import Verdict, Verdicts
 from lint_rules.index import ModuleIndex, Span
@@ -199,7 +198,7 @@ TRK106 = RuleInfo(
 )
 
 # the asyncio functions this family reports on, by the last part of their name
-_API_NAMES = ("create_task", "ensure_future", "Task", "run_coroutine_threadsafe")
+_API_NAMES = ("create_task", "ensure_future", "run_coroutine_threadsafe")
 _AWAITED_API_NAMES = ("gather", "shield")  # almost always awaited: skip `await x.gather(`
 # loop methods that call a callback and throw its result away: callback argument position
 _CALLBACK_POSITIONS = {
@@ -232,7 +231,6 @@ def _code(node: cst.CSTNode) -> str:
 
 class TaskRules(ScopedRule):
     INFOS = (TRK101, TRK102, TRK103, TRK104, TRK105, TRK106)
-    METADATA_DEPENDENCIES = (ParentNodeProvider,)
 
     @classmethod
     def trigger(cls, settings: Settings) -> re.Pattern[str]:
@@ -240,8 +238,15 @@ class TaskRules(ScopedRule):
         awaited = "|".join(_AWAITED_API_NAMES)
         return re.compile(
             rf"\b(?:{'|'.join(map(re.escape, names))})\b"
+            # `asyncio.Task` in an annotation (`Task[None]`, `Task | None`) is no task
+            r"|\bTask\s*[(,)]"
             rf"|(?<!await )(?<!await asyncio\.)\b(?:{awaited})\b"
         )
+
+    @classmethod
+    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
+        factories = (name.rsplit(".", 1)[-1] for name in settings.task_factories)
+        return (*_API_NAMES, "Task", *_AWAITED_API_NAMES, *factories)
 
     @classmethod
     def regions(
@@ -269,7 +274,12 @@ class TaskRules(ScopedRule):
         factories = _factory_names(self.settings)
         self._factories = factories
         self._call_names = frozenset(
-            {*_API_NAMES, *_AWAITED_API_NAMES, *(name.rsplit(".", 1)[-1] for name in factories)}
+            {
+                *_API_NAMES,
+                "Task",
+                *_AWAITED_API_NAMES,
+                *(name.rsplit(".", 1)[-1] for name in factories),
+            }
         )
         self._module_aliases = frozenset(self.index.imports)
         self._calls: list[tuple[cst.Call, Scopes]] = []
@@ -295,7 +305,7 @@ class TaskRules(ScopedRule):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         verdicts = Verdicts(
-            parent=lambda node: self.get_metadata(ParentNodeProvider, node),
+            parent=self.context.parent,
             is_non_keeping_call=self._is_non_keeping_call,
             is_fresh_container_call=self._is_fresh_container_call,
         )
@@ -488,7 +498,7 @@ class TaskRules(ScopedRule):
             self.report(call, "TRK104", kind="lambda")
 
     def _parent(self, node: cst.CSTNode) -> cst.CSTNode:
-        return self.get_metadata(ParentNodeProvider, node)
+        return self.context.parent(node)
 
     def _expression_fix(self, call: cst.Call) -> Fix | None:
         """``create_task(c)`` or ``create_task(c).method(...)`` as a whole statement."""
