@@ -53,8 +53,9 @@ class Selection:
 
     def codes(self) -> frozenset[str] | None:
         """The rule codes to run, for ``engine.analyze(codes=...)``; None means all."""
-        enabled = frozenset(code for code in known_codes() if self.enabled(code))
-        return None if len(enabled) == len(known_codes()) else enabled
+        rules = [code for code in known_codes() if code != ANALYSIS_FAILED.code]
+        enabled = frozenset(code for code in rules if self.enabled(code))
+        return None if len(enabled) == len(rules) else enabled
 
 
 def _specificity(code: str, selectors: Iterable[str]) -> int:
