@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Collection, Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from lint_rules import config, output
 from lint_rules.engine import ANALYSIS_FAILED, Finding, analyze, split_lines
@@ -85,7 +86,13 @@ def run(args: argparse.Namespace) -> int:
     results: list[output.Result] = []
     problems: list[str] = []
     checked = 0
-    for name, data in _inputs(paths, stdin_name, configuration.exclude, problems):
+    found = discover(
+        [p for p in paths if p != STDIN],
+        configuration.exclude,
+        root=configuration.root(),
+        force_exclude=args.force_exclude,
+    )
+    for name, data in _inputs(STDIN in paths, stdin_name, found, problems):
         checked += 1
         results.extend(checker.check(name, data))
     if not checked and not problems:
@@ -100,13 +107,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _inputs(
-    paths: list[str], stdin_name: str, excludes: Collection[str], problems: list[str]
+    read_stdin: bool, stdin_name: str, found: Iterable[Path | Missing], problems: list[str]
 ) -> Iterator[tuple[str, bytes]]:
     """(name to report, bytes) for every file to check; unreadable ones go to ``problems``
     and to stderr, and the run goes on."""
-    if STDIN in paths:
+    if read_stdin:
         yield stdin_name, sys.stdin.buffer.read()
-    for item in discover([p for p in paths if p != STDIN], tuple(excludes)):
+    for item in found:
         if isinstance(item, Missing):
             problem = f"{item.path}: no such file or directory; check the path"
         else:

@@ -48,8 +48,14 @@ class Config:
     select: tuple[str, ...] = ()  # empty: every code
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()  # gitignore-style patterns, added to files.DEFAULT_EXCLUDES
+    # gitignore-style patterns added to files.DEFAULT_EXCLUDES, relative to root()
+    exclude: tuple[str, ...] = ()
     path: Path | None = None  # the pyproject.toml it came from
+
+    def root(self) -> Path:
+        """The directory ``exclude`` patterns are relative to: pyproject.toml's, or the
+        current directory without one."""
+        return self.path.parent if self.path is not None else Path.cwd()
 
     def selection(self) -> Selection:
         select = (self.select or DEFAULT_SELECT) + self.extend_select
@@ -148,6 +154,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATTERNS",
         help="comma-separated gitignore-style patterns to skip, added to the defaults "
         "(.git, .venv, build, ...), to .gitignore and to `exclude` in pyproject.toml",
+    )
+    files.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="skip excluded files even when they are named explicitly (pre-commit names them)",
     )
     selection = parser.add_argument_group(
         "rule selection", "codes or prefixes of codes, comma-separated (TRK1 = TRK101-TRK106)"

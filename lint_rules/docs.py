@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 from lint_rules.engine import all_infos
 from lint_rules.rule import RuleInfo
+from lint_rules.settings import OPTIONS
 
 RULES_PAGE = "docs/rules.md"  # where `explain --all --markdown` goes; the table links there
 
@@ -88,7 +89,26 @@ def rules_table() -> str:
     for info in all_infos():
         code = f"[{info.code}]({RULES_PAGE}#{anchor(info)})"
         autofix = "yes" if info.autofix else "no"
-        rows.append(f"| {code} | {info.name} | {info.summary} | {autofix} |")
+        summary = info.summary.replace("|", "\\|")  # a bare | would end the cell
+        rows.append(f"| {code} | {info.name} | {summary} | {autofix} |")
+    return "\n".join(rows) + "\n"
+
+
+def options_table() -> str:
+    """The table of analysis options in docs/configuration.md, from ``settings.OPTIONS``."""
+    rows = [
+        "| `[tool.lint-rules]` key, flake8 and CLI option | value | default | what it sets |",
+        "|---|---|---|---|",
+    ]
+    for option in OPTIONS:
+        kind = "list of strings" if option.is_list else "string"
+        default = option.default
+        if isinstance(default, tuple):
+            default = ", ".join(f"`{item}`" for item in default) or "(none)"
+        else:
+            default = f"`{default}`"
+        meaning = option.help.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+        rows.append(f"| `{option.key}`, `{option.flag}` | {kind} | {default} | {meaning} |")
     return "\n".join(rows) + "\n"
 
 

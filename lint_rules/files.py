@@ -51,21 +51,49 @@ class Missing:
 _Ignores = tuple[tuple[Path, pathspec.PathSpec], ...]
 
 
-def discover(paths: Sequence[str], extra_excludes: Sequence[str] = ()) -> Iterator[Path | Missing]:
+def discover(
+    paths: Sequence[str],
+    extra_excludes: Sequence[str] = (),
+    *,
+    root: Path | None = None,
+    force_exclude: bool = False,
+) -> Iterator[Path | Missing]:
     """Python files under ``paths``, in a stable order; ``Missing`` for paths that do not
-    exist (the caller reports them and goes on). ``extra_excludes`` are gitignore-style
-    patterns added to the defaults."""
-    excludes = pathspec.GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDES, *extra_excludes])
+    exist (the caller reports them and goes on).
+
+    ``extra_excludes`` are gitignore-style patterns added to the defaults, relative to
+    ``root`` (the project root: the current directory by default), so ``tests/fixtures/``
+    is anchored there and ``fixtures/`` matches at any depth. Paths named explicitly are
+    taken even when a pattern excludes them, unless ``force_exclude`` (for pre-commit, which
+    names every file itself)."""
+    base = Path(os.path.abspath(root if root is not None else "."))
+    defaults = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES)
+    extras = _Patterns(base, pathspec.GitIgnoreSpec.from_lines(extra_excludes))
     seen: set[Path] = set()
     for name in paths:
-        root = Path(name)
-        if root.is_dir():
-            found: Iterator[Path] = _walk(root, excludes)
-        elif root.exists() or root.is_symlink():
-            found = iter([root])
-        else:
-            yield Missing(root)
+        given = Path(name)
+        absolute = Path(os.path.abspath(given))
+        if not (given.exists() or given.is_symlink()):
+            yield Missing(given)
             continue
+        if force_exclude and (
+            extras.match(absolute, given.is_dir())
+            or defaults.match_file(_relative_or_name(absolute, base))
+        ):
+            continue
+        if given.is_dir():
+            # a directory named explicitly is walked even if a pattern excludes it
+            ignores = tuple(
+                (owner, spec)
+                for owner, spec in _ignores_above(absolute)
+                if force_exclude
+                or owner == absolute
+                or not spec.match_file(_below(absolute, owner) + "/")
+            )
+            walk_extras = extras if force_exclude or not extras.match(absolute, True) else None
+            found: Iterator[Path] = _walk(given, defaults, walk_extras, ignores)
+        else:
+            found = iter([given])
         for path in found:
             key = path.resolve()
             if key not in seen:
@@ -73,11 +101,39 @@ def discover(paths: Sequence[str], extra_excludes: Sequence[str] = ()) -> Iterat
                 yield path
 
 
-def _walk(root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
+@dataclass(frozen=True)
+class _Patterns:
+    """The user's exclude patterns and the directory they are relative to."""
+
+    base: Path
+    spec: pathspec.PathSpec
+
+    def match(self, absolute: Path, is_dir: bool) -> bool:
+        relative = _relative_or_name(absolute, self.base)
+        return self.spec.match_file(relative + ("/" if is_dir else ""))
+
+
+def _relative_or_name(absolute: Path, base: Path) -> str:
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:  # outside the project: only its name can match
+        return absolute.name
+
+
+def _below(absolute: Path, owner: Path) -> str:
+    return absolute.relative_to(owner).as_posix()
+
+
+def _walk(
+    root: Path,
+    defaults: pathspec.PathSpec,
+    extras: _Patterns | None,
+    ignores_above: _Ignores,
+) -> Iterator[Path]:
     # ignore files are matched against absolute paths, so that those above ``root`` apply
     # whatever form (relative, with "..") the path was given in
     absolute_root = Path(os.path.abspath(root))
-    inherited: dict[Path, _Ignores] = {root: _ignores_above(absolute_root)}
+    inherited: dict[Path, _Ignores] = {root: ignores_above}
     for directory, subdirectories, files in os.walk(root, followlinks=False):
         base = Path(directory)
         absolute = absolute_root / base.relative_to(root)
@@ -86,13 +142,13 @@ def _walk(root: Path, excludes: pathspec.PathSpec) -> Iterator[Path]:
         subdirectories[:] = sorted(
             name
             for name in subdirectories
-            if not _ignored(absolute / name, True, excludes, ignores)
+            if not _excluded(absolute / name, True, defaults, extras, ignores)
         )
         for name in subdirectories:
             inherited[base / name] = ignores
         for file_name in sorted(files):
-            if Path(file_name).suffix in PYTHON_SUFFIXES and not _ignored(
-                absolute / file_name, False, excludes, ignores
+            if Path(file_name).suffix in PYTHON_SUFFIXES and not _excluded(
+                absolute / file_name, False, defaults, extras, ignores
             ):
                 yield base / file_name
 
@@ -114,15 +170,27 @@ def _ignores_above(root: Path) -> _Ignores:
     return ()
 
 
-def _ignored(path: Path, is_dir: bool, excludes: pathspec.PathSpec, ignores: _Ignores) -> bool:
-    """Whether the absolute ``path`` is excluded by default or by an ignore file."""
+def _excluded(
+    path: Path,
+    is_dir: bool,
+    defaults: pathspec.PathSpec,
+    extras: _Patterns | None,
+    ignores: _Ignores,
+) -> bool:
     suffix = "/" if is_dir else ""
-    if excludes.match_file(path.name + suffix):
-        return True
-    # as in git, the deepest ignore file with a matching pattern decides (so "!keep.py" in a
-    # subdirectory re-includes what a parent's "*.py" excluded)
+    return (
+        defaults.match_file(path.name + suffix)
+        or (extras is not None and extras.match(path, is_dir))
+        or _ignored(path, suffix, ignores)
+    )
+
+
+def _ignored(path: Path, suffix: str, ignores: _Ignores) -> bool:
+    """Whether an ignore file excludes the absolute ``path``: as in git, the deepest file
+    with a matching pattern decides (so "!keep.py" in a subdirectory re-includes what a
+    parent's "*.py" excluded)."""
     for owner, spec in reversed(ignores):
-        decision = spec.check_file(path.relative_to(owner).as_posix() + suffix).include
+        decision = spec.check_file(_below(path, owner) + suffix).include
         if decision is not None:
             return decision
     return False
