@@ -317,7 +317,7 @@ def test_isolated_and_config_choose_the_configuration(project: Path, capsys) -> 
 @pytest.mark.parametrize(
     ("table", "named"),
     [
-        ('trk-task-factory = ["x.y"]', "unknown key 'trk-task-factory'; did you mean 'trk-task-factories'?"),
+        ('trk-task-factory = ["x.y"]', "key 'trk-task-factory'; did you mean 'trk-task-factories'?"),
         ("trk-dispatch-attribute = 3", "trk-dispatch-attribute must be a Python identifier"),
         ("trk-loop-names = [1, 2]", "trk-loop-names must be a list of strings"),
         ("select = 5", "select must be a list of strings"),
