@@ -60,6 +60,4 @@ def example(code: str) -> str:
 def text_lines(path: str, source: str, **kwargs: object) -> list[str]:
     """What `lint-rules check` must print for ``source`` saved as ``path``: the engine's
     findings in flake8's layout (the engine itself is tested elsewhere)."""
-    return [
-        f"{path}:{f.line}:{f.col + 1}: {f.code} {f.message}" for f in analyze(source, **kwargs)
-    ]
+    return [f"{path}:{f.line}:{f.col + 1}: {f.code} {f.message}" for f in analyze(source, **kwargs)]

@@ -98,9 +98,7 @@ def test_the_schema_check_can_fail(project: Path, capsys, sarif_validator) -> No
     """A control: the validator really rejects a malformed log of ours."""
     log = json.loads(lint_rules(capsys, "check", "--format", "sarif", ".").out)
     broken = copy.deepcopy(log)
-    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"][
-        "startLine"
-    ] = 0
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
     del broken["runs"][0]["tool"]["driver"]["name"]
     assert len(schema_errors(sarif_validator, broken)) == 2
 
