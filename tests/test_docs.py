@@ -115,9 +115,9 @@ def example_cases() -> list:
 def test_catalog_examples_do_what_they_say(info: RuleInfo, kind: str) -> None:
     if (info.code, kind) == ("TRK000", "bad"):
         pytest.skip(
-            "TRK000's examples cannot be run: the engine's pre-filter returns no finding for a "
-            "file no rule triggers on (the example has no task call), so the unparsable "
-            "example is never parsed"
+            "TRK000's reported example cannot work: the engine's pre-filter returns no "
+            "finding for a file no rule triggers on (the example has no task call), so the "
+            "unparsable example is never parsed"
         )
     codes = [finding.code for finding in analyze(getattr(info, kind))]
     if kind == "bad":
