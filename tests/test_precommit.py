@@ -17,6 +17,7 @@ import yaml
 
 from lint_rules import __version__
 from lint_rules.engine import analyze
+from lint_rules.settings import Settings
 from tests.cli_helpers import Run, executable, run_executable
 from tests.markdown_blocks import blocks
 from tests.test_cli import DISCARDED, FACTORY_USER
@@ -107,9 +108,7 @@ def test_flake8_reports_trk_codes_with_options_from_its_config(
     ]
 
 
-def _factories(*names: str):
-    from lint_rules.settings import Settings
-
+def _factories(*names: str) -> Settings:
     return Settings(task_factories=names)
 
 
