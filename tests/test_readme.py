@@ -19,9 +19,11 @@ flake8) may exit 1 when it prints what it found. A Python traceback on stderr al
 
 The commands run in one virtualenv made for the test session and first on PATH, where
 `pip install flake8-task-tracking` resolves to a wheel built from this checkout (added to
-PIP_FIND_LINKS), so that the README's install command runs as users will type it; the test
-environment's own executables (pre-commit, ...) come next. Each document gets its own copy
-of the repository, made a git repository so that `pre-commit install` works.
+PIP_FIND_LINKS), so that the README's install command runs as users will type it: the
+session starts by running the README's Installation commands there, so every document finds
+the package installed. The test environment's own executables (pre-commit, ...) come next on
+PATH. Each document gets its own copy of the repository, made a git repository so that
+`pre-commit install` works.
 
 The quick-start command that runs the test suite cannot run inside the test suite: instead it
 must be identical to the command in .ci/run, and no other command may run pytest.
@@ -176,6 +178,12 @@ def command_environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, s
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         PRE_COMMIT_HOME=str(root / "pre-commit-cache"),
     )
+    # install as the README says, so that every document starts from an installed package
+    installation = section(README, "Installation")
+    for block in blocks(README):
+        if block.language == "sh" and block.text in installation:
+            for line in filter(str.strip, block.text.splitlines()):
+                _run(Command(line.strip(), block.where), root, env)
     return env
 
 
