@@ -118,10 +118,12 @@ def _inputs(
             problem = f"{item.path}: no such file or directory; check the path"
         else:
             try:
-                yield str(item), item.read_bytes()
-                continue
+                data = item.read_bytes()
             except OSError as error:
                 problem = f"{item}: cannot read it ({error.strerror}); fix it or --exclude it"
+            else:
+                yield str(item), data
+                continue
         problems.append(problem)
         _error(problem)
 

@@ -1,6 +1,6 @@
 """``# noqa`` for the checker CLI, with flake8's semantics (under flake8, flake8 does this).
 
-What flake8 7 does, and so what this does:
+What flake8 (6 and 7) does, and so what this does:
 
 * the comment is found by flake8's own regular expression, ``NOQA_INLINE_REGEXP`` in
   ``flake8/defaults.py`` (imported, not copied): ``# noqa``, ``# NOQA:TRK101``,
