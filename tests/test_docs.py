@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from lint_rules import config
 from lint_rules.docs import options_table
 from lint_rules.engine import all_infos, analyze
 from lint_rules.rule import RuleInfo
+from lint_rules.settings import OPTIONS
 from tests.cli_helpers import lint_rules
+from tests.markdown_blocks import Block, blocks
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 README = REPOSITORY / "README.md"
@@ -125,3 +128,26 @@ def test_catalog_examples_do_what_they_say(info: RuleInfo, kind: str) -> None:
     else:
         assert info.code not in codes, f"{info.code}'s fixed example is still reported"
     assert "TRK000" not in codes
+
+
+def shown_configurations(language: str, table: str) -> list:
+    documents = [README, *sorted((REPOSITORY / "docs").glob("*.md"))]
+    return [
+        pytest.param(block, id=block.where)
+        for document in documents
+        for block in blocks(document)
+        if block.language == language and table in block.text
+    ]
+
+
+@pytest.mark.parametrize("block", shown_configurations("toml", "[tool.lint-rules]"))
+def test_shown_pyproject_tables_are_valid(block: Block, tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(block.text, encoding="utf-8")
+    assert config.load_config(pyproject).path == pyproject  # raises on a bad key or value
+
+
+@pytest.mark.parametrize("block", shown_configurations("ini", "[flake8]"))
+def test_shown_flake8_options_exist(block: Block) -> None:
+    keys = re.findall(r"^(trk-[a-z-]+)\s*=", block.text, re.M)
+    assert keys and set(keys) <= {option.key for option in OPTIONS}
