@@ -85,7 +85,7 @@ def analyze(
     if tree is None:
         try:
             tree = ast.parse(source)
-        except (SyntaxError, ValueError) as error:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             line = getattr(error, "lineno", None) or 1
             column = max((getattr(error, "offset", None) or 1) - 1, 0)
             reason = f"Python cannot parse it ({getattr(error, 'msg', error)})"
@@ -165,7 +165,8 @@ def _run_span(
         reason = f"libcst cannot parse it ({error.message})"
         return [_failure(error.raw_line + first_line - 1, error.raw_column, reason)]
     except Exception as error:  # libcst raises more than ParserSyntaxError on odd input
-        return [_failure(span.start, 0, f"libcst failed: {type(error).__name__}: {error}")]
+        reason = f"libcst failed on it ({type(error).__name__}: {error}); a libcst bug"
+        return [_failure(span.start, 0, reason)]
     return _visit(module, first_line, rules, index, settings)
 
 

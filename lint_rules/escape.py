@@ -261,9 +261,7 @@ class Verdicts:
             return targets[position].value, False
         if position >= len(literal.elements) - after:
             return targets[position - len(literal.elements)].value, False
-        starred_target = targets[star].value
-        assert isinstance(starred_target, cst.StarredElement)
-        return starred_target.value, True
+        return targets[star].value, True
 
     # -- verdicts ----------------------------------------------------------------------
 
@@ -355,7 +353,9 @@ class Verdicts:
     def _is_fresh_container(self, name: str, scope: Scope) -> bool:
         values = scope.values.get(name, [])
         return bool(values) and all(
-            isinstance(value, (cst.List, cst.Set, cst.Dict, cst.Tuple, *_COMPREHENSIONS))
+            isinstance(
+                value, (cst.List, cst.Set, cst.Dict, cst.Tuple, cst.StarredElement, *_COMPREHENSIONS)
+            )
             or (isinstance(value, cst.Call) and self.is_fresh_container_call(value, scope))
             for value in values
         )

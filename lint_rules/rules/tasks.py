@@ -212,7 +212,7 @@ _CALLBACK_POSITIONS = {
     "add_writer": 1,
 }
 _NON_KEEPING_BUILTINS = frozenset(
-    {"print", "str", "repr", "id", "type", "isinstance", "hash", "format", "bool", "ascii"}
+    {"print", "str", "repr", "id", "type", "isinstance", "hash", "format", "bool", "ascii", "len"}
 )
 _LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
