@@ -63,5 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except BrokenPipeError:  # `lint-rules check . | head`: the reader left, nothing to say
-        sys.stdout = open(os.devnull, "w")
+        # as the signal module's documentation advises: point stdout at devnull so that the
+        # flush at exit does not fail a second time
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
