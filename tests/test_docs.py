@@ -22,14 +22,6 @@ README = REPOSITORY / "README.md"
 RULES_PAGE = REPOSITORY / "docs" / "rules.md"
 CONFIGURATION_PAGE = REPOSITORY / "docs" / "configuration.md"
 
-# Known wrong rule behaviour, reported to the rule's owner; strict, so the marker must go
-# as soon as the rule is fixed.
-KNOWN_BROKEN_EXAMPLES = {
-    ("TRK105", "good"): "TRK105 flags run_coroutine_threadsafe(...).result(), which waits "
-    "for the task (lint_rules/rules/tasks.py treats any chained method as discarding)",
-}
-
-
 def generated_block(path: Path, marker: str) -> str:
     """The text between ``<!-- marker: ... -->`` and ``<!-- end marker -->``."""
     text = path.read_text(encoding="utf-8")
@@ -102,32 +94,16 @@ def test_explain_unknown_code_says_what_exists(capsys) -> None:
     assert "unknown code 'TRK999'" in run.err and "TRK101" in run.err
 
 
-def example_cases() -> list:
-    cases = []
-    for info in all_infos():
-        for kind in ("bad", "good"):
-            marks = []
-            if (info.code, kind) in KNOWN_BROKEN_EXAMPLES:
-                reason = KNOWN_BROKEN_EXAMPLES[info.code, kind]
-                marks.append(pytest.mark.xfail(strict=True, reason=reason))
-            cases.append(pytest.param(info, kind, marks=marks, id=f"{info.code}-{kind}"))
-    return cases
-
-
-@pytest.mark.parametrize(("info", "kind"), example_cases())
+@pytest.mark.parametrize("kind", ["bad", "good"])
+@pytest.mark.parametrize("info", all_infos(), ids=lambda info: info.code)
 def test_catalog_examples_do_what_they_say(info: RuleInfo, kind: str) -> None:
-    if (info.code, kind) == ("TRK000", "bad"):
-        pytest.skip(
-            "TRK000's reported example cannot work: the engine's pre-filter returns no "
-            "finding for a file no rule triggers on (the example has no task call), so the "
-            "unparsable example is never parsed"
-        )
     codes = [finding.code for finding in analyze(getattr(info, kind))]
     if kind == "bad":
         assert info.code in codes, f"{info.code}'s reported example is not reported"
     else:
         assert info.code not in codes, f"{info.code}'s fixed example is still reported"
-    assert "TRK000" not in codes
+    if info.code != "TRK000":
+        assert "TRK000" not in codes
 
 
 def shown_configurations(language: str, table: str) -> list:

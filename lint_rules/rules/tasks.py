@@ -28,13 +28,12 @@ from lint_rules.rule import Fix, RuleInfo
 from lint_rules.scopes import Scope, ScopedRule, Scopes
 from lint_rules.settings import Settings
 
-_KEEP_IT = "keep a reference that outlives the function (a set, an attribute) or await it"
+_KEEP_IT = "keep a reference (e.g. in a module-level set) or await it"
 
 TRK101 = RuleInfo(
     code="TRK101",
     name="discarded-task",
-    message="the task from {call}() is discarded and may be garbage-collected before it "
-    "finishes: " + _KEEP_IT,
+    message="the task from {call}() is discarded and may be garbage-collected mid-run: " + _KEEP_IT,
     summary="A task-creating call whose result is thrown away on the spot.",
     explanation=(
         "The event loop holds only a weak reference to a running task. A task whose result\n"
@@ -63,7 +62,7 @@ TRK101 = RuleInfo(
 TRK102 = RuleInfo(
     code="TRK102",
     name="task-in-unkept-name",
-    message="the task bound to '{name}' is never kept ({reason}): " + _KEEP_IT,
+    message="the task in '{name}' is never kept ({reason}): " + _KEEP_IT,
     summary="A task bound to a local name that never keeps it.",
     explanation=(
         "A local variable dies with its frame. A task bound to one is safe only if some use\n"
@@ -92,8 +91,8 @@ TRK102 = RuleInfo(
 TRK103 = RuleInfo(
     code="TRK103",
     name="task-in-local-container",
-    message="the task is kept only in the local container '{name}', which never leaves the "
-    "function: await the container (asyncio.gather(*{name})) or make it outlive the function",
+    message="the task is kept only in '{name}', a local container dropped with the function: "
+    "await them (asyncio.gather(*{name})) or keep the container longer",
     summary="A task stored only in a container created in the function that never leaves it.",
     explanation=(
         "A set or list created inside a function is collected with the frame, and the tasks\n"
@@ -123,8 +122,8 @@ TRK103 = RuleInfo(
 TRK104 = RuleInfo(
     code="TRK104",
     name="task-in-loop-callback",
-    message="the event loop discards what this {kind} returns, so the task it creates is "
-    "never kept: schedule a function that keeps the task (e.g. in a module-level set)",
+    message="the event loop discards what this {kind} returns, so its task is never kept: "
+    "schedule a function that keeps the task",
     summary="A task created by a lambda or functools.partial that the event loop calls and "
     "whose return value it discards.",
     explanation=(
@@ -153,8 +152,8 @@ TRK104 = RuleInfo(
 TRK105 = RuleInfo(
     code="TRK105",
     name="discarded-threadsafe-future",
-    message="the future returned by run_coroutine_threadsafe() is discarded, so the task it "
-    "wraps is unreferenced: keep the future (and call .result() or add it to a set)",
+    message="the future from run_coroutine_threadsafe() is discarded, so its task may be "
+    "garbage-collected: keep the future or call .result()",
     summary="The concurrent future returned by asyncio.run_coroutine_threadsafe() is thrown away.",
     explanation=(
         "run_coroutine_threadsafe() wraps the coroutine in a task on the target loop and\n"
@@ -176,8 +175,8 @@ TRK105 = RuleInfo(
 TRK106 = RuleInfo(
     code="TRK106",
     name="unawaited-gather",
-    message="{call}() is neither awaited nor kept, so the tasks it wraps can be "
-    "garbage-collected: await it or keep a reference",
+    message="{call}() is neither awaited nor kept, so the tasks it wraps may be "
+    "garbage-collected: await it",
     summary="asyncio.gather() or asyncio.shield() called and discarded without await.",
     explanation=(
         "gather() and shield() wrap their arguments in tasks and return a future that is the\n"
