@@ -22,6 +22,7 @@ README = REPOSITORY / "README.md"
 RULES_PAGE = REPOSITORY / "docs" / "rules.md"
 CONFIGURATION_PAGE = REPOSITORY / "docs" / "configuration.md"
 
+
 def generated_block(path: Path, marker: str) -> str:
     """The text between ``<!-- marker: ... -->`` and ``<!-- end marker -->``."""
     text = path.read_text(encoding="utf-8")
