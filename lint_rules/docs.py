@@ -9,7 +9,7 @@ import sys
 import textwrap
 from types import SimpleNamespace
 
-from lint_rules.engine import all_infos
+from lint_rules.engine import all_infos, analyze
 from lint_rules.rule import RuleInfo
 from lint_rules.settings import OPTIONS
 
@@ -84,14 +84,24 @@ def anchor(info: RuleInfo) -> str:
 
 
 def rules_table() -> str:
-    """The Markdown table in the README (a test keeps the two identical)."""
-    rows = ["| code | name | what it reports | autofix |", "|---|---|---|---|"]
+    """The Markdown table in the README (a test keeps the two identical). The example is the
+    line of the rule's reported example that it reports, found by running the rule on it."""
+    rows = ["| code | message | example | autofix |", "|---|---|---|---|"]
     for info in all_infos():
         code = f"[{info.code}]({RULES_PAGE}#{anchor(info)})"
         autofix = "yes" if info.autofix else "no"
-        summary = info.summary.replace("|", "\\|")  # a bare | would end the cell
-        rows.append(f"| {code} | {info.name} | {summary} | {autofix} |")
+        rows.append(f"| {code} | {_cell(info.message)} | {_example_line(info)} | {autofix} |")
     return "\n".join(rows) + "\n"
+
+
+def _example_line(info: RuleInfo) -> str:
+    lines = info.bad.splitlines()
+    reported = [f.line for f in analyze(info.bad) if f.code == info.code]
+    return f"`{_cell(lines[reported[0] - 1].strip())}`" if reported else ""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a bare | would end the cell
 
 
 def options_table() -> str:
