@@ -83,7 +83,14 @@ def analyze(
 ) -> list[Finding]:
     """All findings for ``source``, sorted. Never raises for bad input: problems become
     TRK000 findings. ``codes`` restricts the rules run (None: all)."""
-    triggered = [rule for rule in rules_for(codes) if _triggers(rule, settings, source)]
+    lines: list[str] = []
+    triggered: dict[type[Rule], list[int]] = {}
+    for rule in rules_for(codes):
+        if _may_trigger(rule, settings, source):
+            lines = lines or split_lines(source)
+            trigger_lines = _trigger_lines(rule, settings, source, lines)
+            if trigger_lines:
+                triggered[rule] = trigger_lines
     if not triggered:
         return []
     if tree is None:
@@ -94,12 +101,11 @@ def analyze(
             column = max((getattr(error, "offset", None) or 1) - 1, 0)
             reason = f"Python cannot parse it ({getattr(error, 'msg', error)})"
             return [_failure(line, column, reason)]
-    lines = split_lines(source)
     index = ModuleIndex(tree, lines)
     if full:
         requests = {Span(1, max(len(lines), 1)): list(triggered)}
     else:
-        requests = _spans(source, lines, index, triggered, settings)
+        requests = _spans(index, triggered, settings)
     findings: list[Finding] = []
     for span, rules in requests.items():
         findings.extend(_run_span(span, rules, lines, index, settings))
@@ -113,32 +119,40 @@ def _trigger(rule: type[Rule], settings: Settings) -> tuple[tuple[str, ...], re.
     return rule.trigger_words(settings), rule.trigger(settings)
 
 
-def _triggers(rule: type[Rule], settings: Settings, source: str) -> bool:
+def _may_trigger(rule: type[Rule], settings: Settings, source: str) -> bool:
+    """The cheap part of the pre-filter: a plain substring search for the trigger words."""
+    words = _trigger(rule, settings)[0]
+    return not words or any(word in source for word in words)
+
+
+def _trigger_lines(
+    rule: type[Rule], settings: Settings, source: str, lines: Sequence[str]
+) -> list[int]:
+    """The lines the rule's trigger matches. With trigger words, the regular expression only
+    runs on the lines that hold one of them."""
     words, pattern = _trigger(rule, settings)
-    if words and not any(word in source for word in words):
-        return False
-    return pattern.search(source) is not None
-
-
-def _spans(
-    source: str,
-    lines: Sequence[str],
-    index: ModuleIndex,
-    rules: Sequence[type[Rule]],
-    settings: Settings,
-) -> dict[Span, list[type[Rule]]]:
-    """Merge the spans every rule asks for; a span nested in another is parsed as part of it."""
     line_starts = [0]
     for text in lines:
         line_starts.append(line_starts[-1] + len(text))
-    asked: list[tuple[Span, type[Rule]]] = []
-    for rule in rules:
-        trigger_lines = sorted(
-            {
-                bisect.bisect_right(line_starts, match.start())
-                for match in _trigger(rule, settings)[1].finditer(source)
-            }
+    if not words:
+        return sorted(
+            {bisect.bisect_right(line_starts, m.start()) for m in pattern.finditer(source)}
         )
+    candidates = set()
+    for word in words:
+        offset = source.find(word)
+        while offset != -1:
+            candidates.add(bisect.bisect_right(line_starts, offset))
+            offset = source.find(word, offset + len(word))
+    return sorted(line for line in candidates if pattern.search(lines[line - 1]))
+
+
+def _spans(
+    index: ModuleIndex, triggered: dict[type[Rule], list[int]], settings: Settings
+) -> dict[Span, list[type[Rule]]]:
+    """Merge the spans every rule asks for; a span nested in another is parsed as part of it."""
+    asked: list[tuple[Span, type[Rule]]] = []
+    for rule, trigger_lines in triggered.items():
         asked.extend(
             (span, rule)
             for span in set(rule.regions(index, settings, trigger_lines))
@@ -222,15 +236,16 @@ def analyze_module(
     """Findings for an already parsed module, their fixes pointing at nodes of ``module``
     itself (the codemod's entry point)."""
     source = module.code
-    triggered = [rule for rule in rules_for(codes) if _triggers(rule, settings, source)]
+    triggered = [rule for rule in rules_for(codes) if _may_trigger(rule, settings, source)]
+    lines = split_lines(source)
+    triggered = [rule for rule in triggered if _trigger_lines(rule, settings, source, lines)]
     if not triggered:
         return []
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # libcst accepted what Python rejects: nothing we can safely rewrite
-    index = ModuleIndex(tree, split_lines(source))
-    lines = index.lines
+    index = ModuleIndex(tree, lines)
     findings = _visit(module, 1, Span(1, max(len(lines), 1)), triggered, index, settings)
     return sorted(f for f in findings if codes is None or f.code in codes)
 

@@ -367,8 +367,10 @@ class TaskRules(ScopedRule):
             if self._looks_like_loop(node.attr.value):
                 return True
             if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
-                cls = self.index.enclosing_class(self.context.line_of(node))
-                return cls is not None and node.attr.value in self.index.class_loop_attributes(cls)
+                # the call's position is cheap (see positions.py), the attribute's is not
+                call = self.context.parent(self.context.parent(node))
+                cls = self.index.enclosing_class(self.context.line_of(call))
+                return cls is not None and self.index.class_binds_loop(cls, node.attr.value)
         return False
 
     def _looks_like_loop(self, name: str) -> bool:
