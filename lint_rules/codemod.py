@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import functools
 import itertools
 import re
@@ -32,9 +33,11 @@ from typing import Any, Union
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 
-from lint_rules.config import find_pyproject, load_config
-from lint_rules.engine import Finding, all_infos, analyze_module, rules_for
+from lint_rules.config import Config, find_pyproject, load_config
+from lint_rules.engine import Finding, all_infos, analyze_module, split_lines
+from lint_rules.noqa import unsuppressed
 from lint_rules.rule import Fix
+from lint_rules.selection import Selection, checked_selectors
 from lint_rules.settings import Settings, split_list
 
 TRACKING_SET = "_background_tasks"
@@ -553,25 +556,26 @@ class TrackTasks(CodemodCommand):
     def __init__(
         self,
         context: CodemodContext,
-        select: str | Sequence[str] | None = None,
-        ignore: str | Sequence[str] | None = None,
+        select: str | None = None,
+        ignore: str | None = None,
         *,
         settings: Settings | None = None,
-        codes: Collection[str] | None = None,
+        selection: Selection | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(context)
-        if settings is None or codes is None:
-            config = _config_for(context.filename)
-            settings = config.settings if settings is None else settings
-            if codes is None:
-                codes = selected_codes(
-                    split_list(select or ()) or config.select,
-                    (*config.ignore, *split_list(ignore or ())),
-                    config.extend_select,
-                )
+        if settings is None or selection is None:  # run by libcst.tool: read pyproject.toml
+            configuration = _config_for(context.filename)
+            overrides = {
+                key: checked_selectors(split_list(value), f"--{key}")
+                for key, value in (("select", select), ("ignore", ignore))
+                if value is not None
+            }
+            configuration = dataclasses.replace(configuration, **overrides)
+            settings = configuration.settings if settings is None else settings
+            selection = configuration.selection() if selection is None else selection
         self.settings = settings
-        self.codes = codes
+        self.selection = selection
         self.options = options or {}
 
     @staticmethod
@@ -585,7 +589,8 @@ class TrackTasks(CodemodCommand):
         return self.transform_module_impl(tree)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        findings = analyze_module(tree, self.settings, codes=self.codes)
+        findings = analyze_module(tree, self.settings, codes=self.selection.codes())
+        findings = selected(findings, tree.code, self.selection)
         outcome = apply_fixes(tree, findings, self.settings, self.options)
         self.context.scratch[SCRATCH_KEY] = outcome
         for left in outcome.left:
@@ -596,20 +601,17 @@ class TrackTasks(CodemodCommand):
         return outcome.module
 
 
-def selected_codes(
-    select: Sequence[str], ignore: Sequence[str], extend_select: Sequence[str] = ()
-) -> frozenset[str]:
-    """The codes of the rules that run whose fixes apply: prefixes, like flake8 and Ruff."""
-    codes = {info.code for rule in rules_for(None) for info in rule.INFOS}
-    chosen = {c for c in codes if not select or any(c.startswith(p) for p in select)}
-    chosen |= {c for c in codes if any(c.startswith(p) for p in extend_select)}
-    return frozenset(c for c in chosen if not any(c.startswith(p) for p in ignore))
+def selected(findings: Sequence[Finding], source: str, selection: Selection) -> list[Finding]:
+    """The findings ``lint-rules check`` would report: selected, and not silenced by a
+    ``# noqa`` comment (the codemod leaves silenced lines alone, as Ruff does)."""
+    chosen = [finding for finding in findings if selection.enabled(finding.code)]
+    return unsuppressed(chosen, split_lines(source)) if chosen else []
 
 
 @functools.cache
-def _config_at(pyproject: Path | None) -> Any:
+def _config_at(pyproject: Path | None) -> Config:
     return load_config(pyproject)
 
 
-def _config_for(filename: str | None) -> Any:
+def _config_for(filename: str | None) -> Config:
     return _config_at(find_pyproject([filename] if filename else []))

@@ -37,25 +37,29 @@ from typing import Any, TextIO
 import libcst as cst
 from libcst.codemod import CodemodContext, TransformFailure, TransformSuccess, transform_module
 
+from lint_rules import config
 from lint_rules.codemod import (
     FIX_KINDS,
     SCRATCH_KEY,
     FixOutcome,
     TrackTasks,
     no_fix_reason,
-    selected_codes,
+    selected,
 )
-from lint_rules.config import ConfigError, find_pyproject, load_config
-from lint_rules.engine import ANALYSIS_FAILED, analyze, split_lines
-from lint_rules.files import Missing, discover
-from lint_rules.settings import Settings, split_list
+from lint_rules.engine import ANALYSIS_FAILED, Finding, analyze, split_lines
+from lint_rules.files import DecodeError, Missing, decode_source, discover
+from lint_rules.selection import Selection
+from lint_rules.settings import ConfigError, Settings
 
 PROGRESS_MIN_FILES = 10  # fewer files than this finish before a progress line helps
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files and directories to fix (default: the current directory)",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
@@ -65,8 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j", "--jobs", type=_positive, default=1, metavar="N", help="files processed at once"
     )
-    parser.add_argument("--select", metavar="CODES", help="codes or prefixes to fix (TRK101,...)")
-    parser.add_argument("--ignore", metavar="CODES", help="codes or prefixes to leave alone")
+    config.add_arguments(parser)
 
 
 def _positive(text: str) -> int:
@@ -81,7 +84,7 @@ class Job:
     """What every file of a run is fixed with (sent to worker processes)."""
 
     settings: Settings
-    codes: frozenset[str]
+    selection: Selection
     options: dict[str, Any]
     mode: str  # "write", "diff" or "check"
 
@@ -97,26 +100,35 @@ class FileResult:
 
 
 def run(args: argparse.Namespace) -> int:
+    paths = args.paths or ["."]
     try:
-        config = load_config(find_pyproject(args.paths))
+        configuration = config.from_arguments(args, paths)
     except ConfigError as error:
-        print(f"lint-rules: {error}", file=sys.stderr)
+        _error(str(error))
         return 2
-    codes = selected_codes(
-        split_list(args.select or "") or config.select,
-        (*config.ignore, *split_list(args.ignore or "")),
-        config.extend_select,
-    )
     mode = "diff" if args.diff else "check" if args.check else "write"
-    job = Job(config.settings, codes, _fix_options(args), mode)
-    found = list(discover(args.paths, config.exclude))
+    job = Job(configuration.settings, configuration.selection(), _fix_options(args), mode)
+    found = list(
+        discover(
+            paths,
+            configuration.exclude,
+            root=configuration.root(),
+            force_exclude=args.force_exclude,
+        )
+    )
     missing = [item for item in found if isinstance(item, Missing)]
-    paths = [item for item in found if not isinstance(item, Missing)]
+    files = [item for item in found if not isinstance(item, Missing)]
     for item in missing:
-        print(f"lint-rules: {item.path}: no such file or directory", file=sys.stderr)
-    progress = Progress(len(paths), sys.stderr)
+        _error(f"{item.path}: no such file or directory; check the path")
+    if not found:
+        print(
+            f"lint-rules: warning: no Python files found in {' '.join(paths)}; "
+            "check the paths and the excludes",
+            file=sys.stderr,
+        )
+    progress = Progress(len(files), sys.stderr)
     summary = Summary(mode, failed=len(missing))
-    for result in _results(paths, job, args.jobs):
+    for result in _results(files, job, args.jobs):
         progress.clear()
         _report(result, mode)
         summary.add(result)
@@ -149,13 +161,17 @@ def _results(paths: Sequence[Path], job: Job, jobs: int) -> Iterator[FileResult]
 
 def _report(result: FileResult, mode: str) -> None:
     if result.error is not None:
-        print(f"lint-rules: {result.path}: {result.error}", file=sys.stderr)
+        _error(f"{result.path}: {result.error}")
     elif result.changed and mode == "diff":
         sys.stdout.write(result.diff)
     elif result.changed:
         verb = "would fix" if mode == "check" else "fixed"
         print(f"{verb} {result.path} ({_count(result.fixed, 'finding')})")
     sys.stdout.flush()
+
+
+def _error(message: str) -> None:
+    print(f"lint-rules: error: {message}", file=sys.stderr)
 
 
 # -- one file --------------------------------------------------------------------------------
@@ -186,7 +202,7 @@ def _fix_file(path: Path, job: Job) -> FileResult:
     except OSError as error:
         raise FileError(f"cannot read it: {error.strerror or error}") from error
     encoding, text = _decode(data)
-    findings = analyze(text, job.settings, codes=job.codes)  # fast: parses the spans that matter
+    findings = _findings(text, job)  # fast: the engine parses only the spans that matter
     for finding in findings:
         if finding.code == ANALYSIS_FAILED.code:
             raise FileError(f"{finding.line}:{finding.col + 1}: {finding.message}")
@@ -213,12 +229,19 @@ def _fix_file(path: Path, job: Job) -> FileResult:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """The encoding (PEP 263 cookie or BOM, else UTF-8) and the text."""
+    """The encoding (PEP 263 cookie or BOM, else UTF-8) and the text, as Python reads it."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return encoding, data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
-        raise FileError(f"cannot decode it: {error}") from error
+        text = decode_source(data)
+    except DecodeError as error:
+        where = f"{error.line}:{error.column + 1}"
+        raise FileError(f"{where}: cannot decode it: {error.reason}") from error
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0], text
+
+
+def _findings(text: str, job: Job) -> list[Finding]:
+    """What ``lint-rules check`` reports on ``text``: selected and not silenced by noqa."""
+    findings = analyze(text, job.settings, codes=job.selection.codes())
+    return selected(findings, text, job.selection)
 
 
 def _transform(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
@@ -226,7 +249,9 @@ def _transform(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
     new text (``text`` itself when it skipped the file)."""
     scratch: dict[str, Any] = {}
     context = CodemodContext(filename=str(path), scratch=scratch)
-    command = TrackTasks(context, settings=job.settings, codes=job.codes, options=job.options)
+    command = TrackTasks(
+        context, settings=job.settings, selection=job.selection, options=job.options
+    )
     result = transform_module(command, text)
     if isinstance(result, TransformFailure):
         error = result.error

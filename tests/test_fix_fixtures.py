@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules.codemod import selected_codes
 from lint_rules.engine import analyze
 from lint_rules.fixer import FileResult, Job, fix_file
+from lint_rules.selection import Selection
 from lint_rules.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 CASES = sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py"))
-JOB = Job(Settings(), selected_codes((), ()), {}, "write")
+JOB = Job(Settings(), Selection(), {}, "write")
 # cases in which nothing can be fixed, and why
 UNCHANGED = {
     "unfixable": {"no safe rewrite for this shape", "no autofix for this code"},

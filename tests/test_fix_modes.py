@@ -15,6 +15,7 @@ import pytest
 from lint_rules import fixer
 from lint_rules.cli import main
 from lint_rules.fixer import Progress
+from lint_rules.selection import Selection
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 STATEMENT = "import asyncio\n\n\ndef spawn():\n    asyncio.create_task(job())\n"
@@ -112,9 +113,7 @@ def _fixed(source: str, tmp_path: Path) -> str:
     other = tmp_path / "other"
     other.mkdir()
     (other / "x.py").write_text(source)
-    fixer.fix_file(
-        other / "x.py", fixer.Job(fixer.Settings(), frozenset({"TRK101", "TRK102"}), {}, "write")
-    )
+    fixer.fix_file(other / "x.py", fixer.Job(fixer.Settings(), Selection(), {}, "write"))
     return (other / "x.py").read_text()
 
 
@@ -212,10 +211,13 @@ def test_bad_input_is_reported_in_one_line_and_the_run_goes_on(
     status, out, err = run(capsys, str(root), str(root / "missing.py"))
     assert status == 2
     messages = err.splitlines()
-    assert messages[0] == f"lint-rules: {root / 'missing.py'}: no such file or directory"
-    assert messages[1].startswith(f"lint-rules: {root / 'a_undecodable.py'}: cannot decode it: ")
-    assert messages[2].startswith(f"lint-rules: {root / 'b_bad_cookie.py'}: cannot decode it: ")
-    assert messages[3].startswith(f"lint-rules: {root / 'c_python2.py'}: 2:")
+    error = "lint-rules: error:"
+    assert (
+        messages[0] == f"{error} {root / 'missing.py'}: no such file or directory; check the path"
+    )
+    assert messages[1].startswith(f"{error} {root / 'a_undecodable.py'}: 2:30: cannot decode it: ")
+    assert messages[2].startswith(f"{error} {root / 'b_bad_cookie.py'}: 1:1: cannot decode it: ")
+    assert messages[3].startswith(f"{error} {root / 'c_python2.py'}: 2:")
     assert messages[4].endswith(", 4 failed")
     assert len(messages) == 5
     after = snapshot(root)
@@ -351,5 +353,28 @@ def test_a_file_libcst_cannot_parse_is_reported_and_left_alone(
     assert status == 2 and out == "" and snapshot(root) == before
     assert (
         err.splitlines()[0]
-        == f"lint-rules: {root / 'a.py'}: 1:5: libcst cannot parse it: bad token"
+        == f"lint-rules: error: {root / 'a.py'}: 1:5: libcst cannot parse it: bad token"
     )
+
+
+def test_lines_silenced_by_noqa_are_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    silenced = "    asyncio.create_task(job())  # noqa: TRK101\n"
+    path = tree(tmp_path, {"a.py": STATEMENT + silenced}) / "a.py"
+    status, _, err = run(capsys, str(path))
+    assert status == 0 and "1 finding fixed, 0 left" in err
+    assert path.read_text().endswith(
+        "_task.add_done_callback(_background_tasks.discard)\n" + silenced
+    )
+    exempt = tree(tmp_path, {"b.py": "# flake8: noqa\n" + STATEMENT}) / "b.py"
+    assert run(capsys, "--check", str(exempt))[0] == 0
+
+
+def test_force_exclude_skips_excluded_files_named_explicitly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tree(tmp_path, {"pyproject.toml": '[tool.lint-rules]\nexclude = ["gen/"]\n'})
+    path = tree(root, {"gen/a.py": STATEMENT}) / "gen" / "a.py"
+    assert run(capsys, "--check", "--force-exclude", str(path))[0] == 0
+    assert run(capsys, "--check", str(path))[0] == 1
