@@ -3,7 +3,9 @@
 Files are rewritten in place: atomically (a temporary file in the same directory, then a
 rename), with their encoding, BOM, newline style and permissions kept; files that need no
 change are never opened for writing. What cannot be rewritten safely stays as it is and is
-counted in the closing summary on stderr.
+counted in the closing summary on stderr. Files, selection and options are configured as for
+`lint-rules check` ([tool.lint-rules] and the same flags); lines silenced by `# noqa` are
+left alone.
 
 exit status: 0 done, 1 --check found something to fix, 2 a file could not be read, decoded,
 parsed or written (reported on stderr; the other files are still processed).
