@@ -73,6 +73,9 @@ Edit = Union[ReplaceStatement, RewriteNode]
 
 @dataclass(frozen=True)
 class FixKind:
+    """How to apply one ``Fix.kind``. ``make_edit`` returns the edit of ``fix.statement`` (a
+    statement: small, or compound such as a class or a function) or raises ``Unfixable``."""
+
     make_edit: Callable[[Fix, FixContext], Edit]
     requires: str | None = None  # an option that must be set (e.g. "drain"), else left
 
@@ -363,6 +366,7 @@ def apply_fixes(
             except Unfixable as refusal:
                 reason = str(refusal)
             else:
+                assert edit.target is finding.fix.statement, "an edit rewrites its statement"
                 if edit.target in edits:
                     reason = "another fix rewrites the same statement"
                 else:
