@@ -201,6 +201,9 @@ class FixContext:
             self._tracking_set = self._choose_tracking_set()
         return self._tracking_set[0]
 
+    def know_code(self, node: cst.CSTNode, code: str) -> None:
+        self._code[node] = code
+
     def _code_of(self, node: cst.CSTNode) -> str:
         if node not in self._code:
             is_module = node is self.module
@@ -348,13 +351,18 @@ def apply_fixes(
     findings: Sequence[Finding],
     settings: Settings = Settings(),
     options: Mapping[str, Any] | None = None,
+    *,
+    source: str | None = None,
 ) -> FixOutcome:
     """Apply every fix of ``findings`` (whose nodes belong to ``module``) that is safe; the
-    others are left, with the reason."""
+    others are left, with the reason. ``source``, ``module.code`` if the caller has it, saves
+    generating it again."""
     options = options or {}
     outcome = FixOutcome(module)
     fixes = [(finding, finding.fix) for finding in findings if finding.fix is not None]
     context = FixContext(module, {fix.statement for _, fix in fixes}, settings, options)
+    if source is not None:
+        context.know_code(module, source)
     edits: dict[cst.CSTNode, Edit] = {}
     for finding in findings:
         reason = no_fix_reason(finding, options)
@@ -594,8 +602,9 @@ class TrackTasks(CodemodCommand):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         findings = analyze_module(tree, self.settings, codes=self.selection.codes())
-        findings = selected(findings, tree.code, self.selection)
-        outcome = apply_fixes(tree, findings, self.settings, self.options)
+        source = tree.code
+        findings = selected(findings, source, self.selection)
+        outcome = apply_fixes(tree, findings, self.settings, self.options, source=source)
         self.context.scratch[SCRATCH_KEY] = outcome
         for left in outcome.left:
             finding = left.finding
