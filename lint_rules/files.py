@@ -95,7 +95,9 @@ def discover(
         else:
             found = iter([given])
         for path in found:
-            key = path.resolve()
+            # realpath, unlike Path.resolve, does not raise on a symlink loop: the loop is
+            # yielded, and reading it gives the one-line error the caller reports
+            key = Path(os.path.realpath(path))
             if key not in seen:
                 seen.add(key)
                 yield path
