@@ -106,12 +106,15 @@ def test_symlink_loops_are_reported_by_check_and_the_run_goes_on(project: Path, 
         run = lint_rules(capsys, "check", *arguments)
         assert run.status == 2, run
         assert_good_file_reported(run)
-        assert sorted(errors(run)) == [
-            f"{ERROR}a.py: cannot read it (Too many levels of symbolic links); "
-            "fix it or --exclude it",
-            f"{ERROR}b.py: cannot read it (Too many levels of symbolic links); "
-            "fix it or --exclude it",
-        ][: 2 if arguments == ["."] else 1]
+        assert (
+            sorted(errors(run))
+            == [
+                f"{ERROR}a.py: cannot read it (Too many levels of symbolic links); "
+                "fix it or --exclude it",
+                f"{ERROR}b.py: cannot read it (Too many levels of symbolic links); "
+                "fix it or --exclude it",
+            ][: 2 if arguments == ["."] else 1]
+        )
 
 
 def test_symlink_loops_are_reported_by_fix_and_the_run_goes_on(project: Path, capsys) -> None:
@@ -124,3 +127,31 @@ def test_symlink_loops_are_reported_by_fix_and_the_run_goes_on(project: Path, ca
         f"{ERROR}b.py: cannot read it: Too many levels of symbolic links",
     ]
     assert os.readlink(project / "a.py") == "b.py"  # the links themselves are left alone
+
+
+# -- special files ------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs exist on POSIX only")
+@pytest.mark.parametrize("command", [["check"], ["fix"], ["fix", "--diff"]])
+def test_a_fifo_in_a_walked_directory_is_skipped_not_read(
+    project: Path, command: list[str]
+) -> None:
+    """Reading a FIFO blocks until a writer comes: the run would hang (as flake8 does)."""
+    os.mkfifo(project / "pipe.py")
+    lint = [sys.executable, "-m", "lint_rules", *command, "."]
+    try:
+        result = subprocess.run(lint, cwd=project, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`lint-rules {' '.join(command)}` hung on a FIFO")
+    run = Run(result.returncode, result.stdout, result.stderr)
+    assert errors(run) == [] and "pipe.py" not in run.out + run.err
+    if command == ["check"]:
+        assert run.status == 1
+        assert_good_file_reported(run)
+    elif command == ["fix"]:
+        assert run.status == 0
+        assert_good_file_fixed(project, run)
+    else:
+        assert run.status == 0 and run.out.startswith("--- good.py\n+++ good.py\n")
+    assert stat.S_ISFIFO(os.stat(project / "pipe.py").st_mode)
