@@ -24,7 +24,7 @@ from pathlib import Path
 
 import hypothesmith
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from lint_rules.codemod import no_fix_reason
@@ -139,8 +139,16 @@ def test_checker_on_broken_text(source: str) -> None:
 # -- the codemod: compiles, re-lints clean, fixed point, leaves clean files alone -------------
 
 
+# what the fuzzer found, kept as examples that always run
+NESTED_SHADOW = (  # the fresh name shadowed the enclosing function's _task, hiding its TRK103
+    "import asyncio\n\n\ndef spawn():\n    pending = []\n    _task = asyncio.create_task(job())\n"
+    "    pending.append(_task)\n\n    def inner():\n        asyncio.create_task(job())\n"
+)
+
+
 @budget(1.5)
 @given(async_modules())
+@example(NESTED_SHADOW)
 def test_codemod_on_task_shapes(source: str) -> None:
     EXAMPLES["codemod on task shapes"] += 1
     assert_codemod_properties(source)
