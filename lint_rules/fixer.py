@@ -32,6 +32,7 @@ import tokenize
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -54,6 +55,10 @@ from lint_rules.selection import Selection
 from lint_rules.settings import ConfigError, Settings
 
 PROGRESS_MIN_FILES = 10  # fewer files than this finish before a progress line helps
+WORKER_DIED = (
+    "not processed: a worker process died (killed, or out of memory?); file left alone, "
+    "run again (with -j 1 to find the file)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -157,8 +162,15 @@ def _results(paths: Sequence[Path], job: Job, jobs: int) -> Iterator[FileResult]
     if jobs == 1 or len(paths) < 2:
         yield from map(work, paths)
         return
+    done = 0
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        yield from pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 16)))
+        try:
+            for result in pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 16))):
+                done += 1
+                yield result
+        except BrokenProcessPool:  # a worker was killed: what it had not finished is left
+            for path in paths[done:]:
+                yield FileResult(str(path), error=WORKER_DIED)
 
 
 def _report(result: FileResult, mode: str) -> None:

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import os
 import re
 import signal
@@ -32,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from lint_rules import fixer
+from lint_rules.fixer import WORKER_DIED
 from lint_rules.selection import Selection
 from lint_rules.settings import Settings
 from tests.cli_helpers import lint_rules
@@ -271,3 +273,45 @@ def test_untouched_files_keep_bytes_mode_owner_inode_and_mtime(tmp_path: Path, c
         new, new_mode, uid, gid, *_ = after[name]
         assert new != before[name][0] and b"_background_tasks.add(_task)" in new
         assert stat.S_IMODE(new_mode) == mode and (uid, gid) == before[name][2:4]
+
+
+# -- a worker process dies -----------------------------------------------------------------------
+
+# lint-rules with a fault: the worker that takes m007.py is killed, as the OOM killer does
+DYING_WORKER = """
+import os, signal, sys
+from lint_rules import fixer
+from lint_rules.fixer import WORKER_DIED
+from lint_rules.cli import main
+fix_file = fixer._fix_file
+def dying(path, job):
+    if path.name == "m007.py":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return fix_file(path, job)
+fixer._fix_file = dying
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_dying_worker_is_reported_and_the_run_ends_cleanly(
+    tmp_path: Path, originals_and_fixed: dict[str, tuple[bytes, bytes]]
+) -> None:
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip(
+            "the fault is injected by patching the parent, which only forked workers inherit"
+        )
+    names = sorted(originals_and_fixed)[:40]
+    for name in names:
+        (tmp_path / name).write_bytes(originals_and_fixed[name][0])
+    command = [sys.executable, "-c", DYING_WORKER, "fix", "-j", "2", str(tmp_path)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("lint-rules: error: ")]
+    assert errors and all(line.endswith(WORKER_DIED) for line in errors)
+    assert any(f"{tmp_path / 'm007.py'}: " in line for line in errors)
+    summary = run.stderr.splitlines()[-1]
+    assert summary.startswith("lint-rules fix: 40 files scanned, ") and summary.endswith(
+        f", {len(errors)} failed"
+    )
+    versions = {name: originals_and_fixed[name] for name in names}
+    assert assert_each_file_original_or_fixed(tmp_path, versions) == 40 - len(errors)
