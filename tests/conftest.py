@@ -4,10 +4,11 @@ Fuzz profiles (hypothesis settings profiles, chosen with hypothesis' own pytest 
 
 * ``quick`` (the default, what ``.ci/run`` runs): derandomized, so CI is reproducible, and
   sized so that tests/test_reliability_fuzz.py takes about a minute on two cores;
-* ``long``: twenty times the examples, a fresh random seed each run, for a search of an hour
-  or so: ``python -m pytest tests/test_reliability_fuzz.py --hypothesis-profile=long``
-  (add ``--hypothesis-show-statistics`` for the count of examples per test, ``-x`` to stop at
-  the first falsifying example, which hypothesis then prints).
+* ``long``: twenty times the examples, a fresh random seed each run, for a search of half
+  an hour or so on two cores:
+  ``python -m pytest tests/test_reliability_fuzz.py --hypothesis-profile=long``
+  (add ``--hypothesis-show-statistics`` for the count of examples per test, ``-x`` to stop
+  at the first falsifying example, which hypothesis then prints).
 
 Tests add lines to the "reliability figures" section of the terminal summary through the
 ``reliability_report`` fixture (files swept, TRK000 causes, fuzz examples run), so that every
