@@ -5,6 +5,11 @@
 
 ``# TRKnnn`` expects that code on the line; ``# TRKnnn:C`` also pins the 1-based column
 (as flake8 prints it). Several codes may share a line.
+
+A fixture that needs non-default settings states them in header comments, one option per
+line, as ``[tool.lint-rules]`` would (lists comma-separated):
+
+    # setting: trk-callback-registries = mylib.hooks.registered
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ import io
 import re
 import tokenize
 
+from lint_rules.settings import Settings, settings_from_mapping
+
 EXPECTATION = re.compile(r"\b(TRK\d{3})(?::(\d+))?\b")
+SETTING = re.compile(r"^# setting: ([\w-]+) = (.*)$", re.MULTILINE)
 
 
 def expected_findings(source: str) -> list[tuple[int, str, int | None]]:
@@ -25,3 +33,8 @@ def expected_findings(source: str) -> list[tuple[int, str, int | None]]:
                 column = int(match.group(2)) if match.group(2) else None
                 found.append((token.start[0], match.group(1), column))
     return sorted(found, key=lambda item: (item[0], item[1]))
+
+
+def fixture_settings(source: str) -> Settings:
+    """The settings a fixture's ``# setting:`` header comments ask for (default: none)."""
+    return settings_from_mapping(dict(SETTING.findall(source)), "fixture header")
