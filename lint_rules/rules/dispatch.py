@@ -336,7 +336,10 @@ class DispatchRules(ScopedRule):
     def regions(
         cls, index: ModuleIndex, settings: Settings, trigger_lines: Sequence[int]
     ) -> Iterable[Span | None]:
-        return {index.top_level_span(line) for line, _ in reported_classes(index, settings)}
+        return {
+            _class_span(index, found, settings.dispatch_attribute)
+            for found in reported_classes(index, settings).values()
+        }
 
     def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context)
@@ -358,6 +361,21 @@ class DispatchRules(ScopedRule):
         for position in found.invalid:
             target, statement = own[position]
             self.report(target, "TRK302", declaration=_code(statement))
+
+
+def _class_span(index: ModuleIndex, found: CallbackClass, attribute: str) -> Span | None:
+    """What libcst must parse to report on a class: for a top-level class, only its header
+    up to its first statement and the declarations to report (a class cut after any of its
+    statements is still valid Python, and LiteLLM's classes run to thousands of lines);
+    otherwise the whole top-level statement holding it (a cut inside ``try:`` would not
+    parse)."""
+    cls = found.node
+    top = index.top_level_span(cls.lineno)
+    if top is None or cls not in index.tree.body:
+        return top
+    own = declarations(cls.body, attribute)
+    ends = [cls.body[0].end_lineno, *(own[n].end_lineno for n in found.invalid)]
+    return Span(top.start, min(top.end, max(end or top.end for end in ends)))
 
 
 def _cst_declarations(
