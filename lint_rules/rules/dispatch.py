@@ -330,7 +330,8 @@ class DispatchRules(ScopedRule):
 
     @classmethod
     def trigger(cls, settings: Settings) -> re.Pattern[str]:
-        return re.compile(rf"\b(?:{'|'.join(map(re.escape, _base_names(settings)))})\b")
+        # no leading \b: a literal first character lets `re` skip ahead (several times faster)
+        return re.compile(rf"(?:{'|'.join(map(re.escape, _base_names(settings)))})\b")
 
     @classmethod
     def regions(
