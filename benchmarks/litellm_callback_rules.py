@@ -11,7 +11,9 @@ while the check only reads source files:
 
 ``truth`` imports every module of the installed package and walks
 ``CustomLogger.__subclasses__()`` recursively (an independent oracle: the interpreter's own
-view of inheritance across modules). ``check`` runs ``all_callback_classes()`` (what TRK301/302
+view of inheritance across modules). ``name-truth DIR`` is a second, import-free oracle for
+cross-checking: a package-wide closure by base *name* (ignoring imports), starting from
+``CustomLogger``. ``check`` runs ``all_callback_classes()`` (what TRK301/302
 consider) on every file, compares by (module, qualified name), counts the TRK2xx/TRK3xx
 findings, and checks on every triggered file that span analysis equals a full parse.
 """
@@ -61,6 +63,45 @@ def truth() -> int:
                 [cls.__module__, cls.__qualname__] for cls in ours if CustomLogger in cls.__bases__
             ),
             "import_failures": failed,
+        },
+        sys.stdout,
+        indent=1,
+    )
+    return 0
+
+
+def name_truth(package: Path) -> int:
+    classes = []  # (module, qualified name, last names of the bases)
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        tree = ast.parse(path.read_bytes())
+        for node, qualname in _qualnames(tree).items():
+            bases = []
+            for base in node.bases:
+                while isinstance(base, ast.Subscript):
+                    base = base.value
+                if isinstance(base, (ast.Name, ast.Attribute)):
+                    bases.append(base.id if isinstance(base, ast.Name) else base.attr)
+            classes.append((module, qualname, bases))
+    names, found = {"CustomLogger"}, set()
+    while True:
+        new = {
+            (module, qualname)
+            for module, qualname, bases in classes
+            if (module, qualname) not in found and names.intersection(bases)
+        }
+        if not new:
+            break
+        found |= new
+        names |= {qualname.rsplit(".", 1)[-1] for _, qualname in new}
+    direct = {(m, q) for m, q, bases in classes if "CustomLogger" in bases}
+    json.dump(
+        {
+            "version": package.name,
+            "classes": sorted(map(list, found)),
+            "direct": sorted(map(list, direct)),
+            "import_failures": {},
         },
         sys.stdout,
         indent=1,
@@ -147,6 +188,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("truth", help="print the ground truth as JSON (needs litellm)")
+    by_name = commands.add_parser("name-truth", help="the same by base names, without imports")
+    by_name.add_argument("package", type=Path, help="the unpacked litellm/ directory")
     checking = commands.add_parser("check", help="run the rules on the unpacked package")
     checking.add_argument("package", type=Path, help="the unpacked litellm/ directory")
     checking.add_argument("truth", type=Path, help="the JSON printed by `truth`")
@@ -154,6 +197,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.command == "truth":
         return truth()
+    if args.command == "name-truth":
+        return name_truth(args.package)
     return check(args.package, args.truth, args.oracle)
 
 
