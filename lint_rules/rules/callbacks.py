@@ -112,11 +112,15 @@ TRK201 = RuleInfo(
         "litellm.litellm_core_utils.logging_worker.GLOBAL_LOGGING_WORKER.flush() (a batch\n"
         "logger also needs its flush_queue()). Registrations: litellm.callbacks and the other\n"
         "callback lists (=, +=, append, extend, insert, setattr), the logging callback\n"
-        "manager, per-call callbacks=/success_callback=, and --trk-callback-registries. A\n"
-        "registration inside a function counts only if that function runs before the entry\n"
-        "point (it is reached from module level, from the function holding the entry call,\n"
-        "or from the entry coroutine). Long-running servers and library code without a\n"
-        "short-lived entry point are never reported."
+        "manager, per-call callbacks=/success_callback=, and --trk-callback-registries\n"
+        "(with their drains in --trk-drain-calls, as module.function or\n"
+        "module:OBJECT.method). Registered: instances of classes of the module overriding a\n"
+        "hook LiteLLM runs in the background (async_log_success_event,\n"
+        "async_log_stream_event, ...), and async def functions; failure hooks and lists are\n"
+        "awaited inline and do not count. A registration inside a function counts only if\n"
+        "that function runs before the entry point (it is reached from module level, from\n"
+        "the function holding the entry call, or from the entry coroutine). Long-running\n"
+        "servers and library code without a short-lived entry point are never reported."
     ),
     bad=(
         "import asyncio\n\n"
@@ -163,7 +167,7 @@ TRK202 = RuleInfo(
         "keeps background tasks from being garbage-collected, but it does not keep the event\n"
         "loop running: asyncio.run() cancels whatever is still in the set when the entry\n"
         "coroutine returns. In a short-lived script, await the set before returning. Only\n"
-        "sets that receive tasks in code that runs before or during the entry point count."
+        "sets that receive tasks in the entry coroutine, or in what it calls, count."
     ),
     bad=(
         "import asyncio\n\n"
@@ -388,9 +392,6 @@ class CallbackRules(ScopedRule):
     def _values(self, name: str, scopes: Scopes) -> list[cst.BaseExpression]:
         scope = self._binding_scope(name, scopes)
         return [value for value in scope.values.get(name, ()) if value is not None]
-
-    def _is_module_name(self, node: cst.BaseExpression, scopes: Scopes) -> bool:
-        return isinstance(node, cst.Name) and self.scope_of(node.value, scopes) is None
 
     def _coroutine(self, node: cst.BaseExpression | None, scopes: Scopes) -> cst.FunctionDef | None:
         """The coroutine function of this module that ``node`` (``c(...)``) calls."""
