@@ -329,6 +329,10 @@ class DispatchRules(ScopedRule):
     INFOS = (TRK301, TRK302)
 
     @classmethod
+    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
+        return tuple(_base_names(settings))
+
+    @classmethod
     def trigger(cls, settings: Settings) -> re.Pattern[str]:
         # no leading \b: a literal first character lets `re` skip ahead (several times faster)
         return re.compile(rf"(?:{'|'.join(map(re.escape, _base_names(settings)))})\b")
