@@ -99,9 +99,8 @@ LONG_RUNNING_METHODS = frozenset({"serve_forever", "run_forever"})
 TRK201 = RuleInfo(
     code="TRK201",
     name="undrained-callbacks",
-    message="{entry} stops the event loop when {coroutine}() returns and cancels the async "
-    "callback registered on line {line} if it is still running: {drain} before "
-    "{coroutine}() returns",
+    message="{entry} ends the loop when {coroutine}() returns, cancelling the async callback "
+    "registered on line {line} if it is still running: {drain} before it returns",
     summary="An async callback is registered and a short-lived asyncio.run() entry point "
     "returns without draining the callbacks running in the background.",
     explanation=(
@@ -158,9 +157,8 @@ TRK201 = RuleInfo(
 TRK202 = RuleInfo(
     code="TRK202",
     name="undrained-tracking-set",
-    message="{entry} cancels the tasks still in the tracking set '{name}' when {coroutine}() "
-    "returns: await asyncio.gather(*{name}, return_exceptions=True) before {coroutine}() "
-    "returns",
+    message="{entry} cancels the tasks left in '{name}' when {coroutine}() returns: await "
+    "asyncio.gather(*{name}, return_exceptions=True) before it returns",
     summary="A module-level set keeps fire-and-forget tasks alive, but a short-lived "
     "asyncio.run() entry point returns without awaiting it.",
     explanation=(

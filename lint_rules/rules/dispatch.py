@@ -63,9 +63,8 @@ _MODES = " or ".join(f'"{mode}"' for mode in DISPATCH_MODES)
 TRK301 = RuleInfo(
     code="TRK301",
     name="undeclared-dispatch-mode",
-    message="callback class '{name}' has async hooks ({hooks}) but does not declare how they "
-    'are dispatched: add {attribute} = "blocking" (awaited before the request returns) or '
-    '{attribute} = "fire_and_forget" (may run in the background, tracked)',
+    message="callback class '{name}' has async hooks ({hooks}) but no dispatch mode: add "
+    '{attribute} = "blocking" (awaited inline) or "fire_and_forget" (background, drained)',
     summary="A callback class (LiteLLM CustomLogger subclass) with async hooks that does not "
     "declare its dispatch mode.",
     explanation=(
