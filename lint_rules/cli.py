@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from lint_rules import __version__, check, docs
+from lint_rules import __version__, check, docs, fixer
 
 DESCRIPTION = """\
 Find asyncio tasks that nothing keeps alive, async callbacks lost when asyncio.run() shuts
@@ -25,7 +25,12 @@ examples:
   lint-rules rules                      every code, one line each
 """
 
-SUBCOMMANDS = {"check": check, "explain": docs.explain_command, "rules": docs.rules_command}
+SUBCOMMANDS = {
+    "check": check,
+    "fix": fixer,
+    "explain": docs.explain_command,
+    "rules": docs.rules_command,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -144,6 +144,22 @@ SHAPES = {
             task.add_done_callback(_background_tasks.discard)
         """,
     ),
+    "threadsafe-future": (
+        "TRK105",
+        """
+        async def start():
+            future = asyncio.run_coroutine_threadsafe(work("job"), asyncio.get_running_loop())
+            future.add_done_callback(print)
+            await asyncio.sleep(0)
+        """,
+        """
+        async def start():
+            future = asyncio.run_coroutine_threadsafe(work("job"), asyncio.get_running_loop())
+            _background_tasks.add(future)
+            future.add_done_callback(_background_tasks.discard)
+            await asyncio.sleep(0)
+        """,
+    ),
 }
 
 

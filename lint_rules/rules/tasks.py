@@ -152,7 +152,7 @@ TRK104 = RuleInfo(
 TRK105 = RuleInfo(
     code="TRK105",
     name="discarded-threadsafe-future",
-    message="the future from run_coroutine_threadsafe() is discarded, so its task may be "
+    message="the future from run_coroutine_threadsafe() is never kept, so its task may be "
     "garbage-collected: keep the future or call .result()",
     summary="The concurrent future returned by asyncio.run_coroutine_threadsafe() is thrown away.",
     explanation=(
@@ -483,7 +483,7 @@ class TaskRules(ScopedRule):
     ) -> None:
         name = _code(call.func)
         if kind == "threadsafe":
-            if verdict.via == "drop":
+            if verdict.via in ("drop", "name", "container"):  # the future is never kept
                 self.report(call, "TRK105")
         elif kind == "gather":
             if verdict.via == "drop" and verdict.how != "method":

@@ -1,0 +1,103 @@
+"""`lint-rules fix` on LiteLLM 1.110.2: run it in place on a copy of the package, then check
+that every file still compiles, that the package re-lints with no fixable finding, and that a
+second run changes nothing. Prints the figures that benchmarks/README.md records.
+
+    python benchmarks/fix_litellm.py [-j N]
+
+The wheel is downloaded once (`pip download --no-deps litellm==1.110.2`) into
+benchmarks/.cache/ (gitignored) and unzipped there; the fix runs on a temporary copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tokenize
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+from lint_rules.engine import analyze
+
+VERSION = "1.110.2"
+CACHE = Path(__file__).resolve().parent / ".cache"
+
+
+def package() -> Path:
+    """The unzipped ``litellm`` package directory, downloaded on first use."""
+    unpacked = CACHE / f"litellm-{VERSION}"
+    if not (unpacked / "litellm").is_dir():
+        CACHE.mkdir(exist_ok=True)
+        wheels = list(CACHE.glob(f"litellm-{VERSION}-*.whl"))
+        if not wheels:
+            pip = [sys.executable, "-m", "pip", "download", "--no-deps"]
+            subprocess.run([*pip, f"litellm=={VERSION}", "-d", str(CACHE)], check=True)
+            wheels = list(CACHE.glob(f"litellm-{VERSION}-*.whl"))
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            wheel.extractall(unpacked)
+    return unpacked / "litellm"
+
+
+def read(path: Path) -> str:
+    with tokenize.open(path) as stream:
+        return stream.read()
+
+
+def compiles(path: Path) -> bool:
+    try:
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    args = parser.parse_args()
+    original = package()
+    with tempfile.TemporaryDirectory() as directory:
+        copy = Path(directory) / "litellm"
+        shutil.copytree(original, copy)
+        command = [sys.executable, "-m", "lint_rules", "fix", "-j", str(args.jobs), str(copy)]
+        print("$", " ".join(command[2:]).replace(str(copy), "<copy of litellm/>"))
+        started = time.perf_counter()
+        first = subprocess.run(command, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        print(first.stderr.strip(), f"(exit {first.returncode}, {elapsed:.0f} s)")
+
+        files = sorted(copy.rglob("*.py"))
+
+        def before(path: Path) -> Path:
+            return original / path.relative_to(copy)
+
+        changed = [p for p in files if p.read_bytes() != before(p).read_bytes()]
+        compiled = [p for p in files if compiles(before(p))]
+        broken = [p for p in compiled if not compiles(p)]
+        fixed_by_code: Counter[str] = Counter()
+        for path in changed:
+            fixed_by_code.update(f.code for f in analyze(read(before(path)), full=True))
+            fixed_by_code.subtract(f.code for f in analyze(read(path), full=True))
+        relint = [f for p in files for f in analyze(read(p))]
+        fixable = [f for f in relint if f.fix is not None]
+        check = [*command[:4], "--check", str(copy)]
+        second = subprocess.run(check, capture_output=True, text=True)
+
+    print(f"files: {len(files)}, changed: {len(changed)}")
+    print(f"fixes applied by code: {dict(sorted((+fixed_by_code).items()))}")
+    print(f"compile: {len(compiled)} files before, {len(compiled) - len(broken)} of them after")
+    print(
+        f"re-lint: {len(relint)} findings, {len(fixable)} fixable, by code:",
+        dict(sorted(Counter(f.code for f in relint).items())),
+    )
+    print(f"second run (--check): exit {second.returncode}, {second.stderr.strip()}")
+    ok = not broken and not fixable and second.returncode == 0 and not second.stdout
+    return 0 if ok and first.returncode == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
