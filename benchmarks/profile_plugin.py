@@ -1,0 +1,204 @@
+"""Where the plugin's time goes: the engine run as flake8 runs it (``analyze(source,
+tree=tree)`` with the ``ast`` tree already built), phase by phase.
+
+    .cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py litellm
+    .cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py litellm --dense
+    .cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py --cprofile litellm --dense
+
+Run it with a Python where ``lint_rules`` is importable (``run.py``'s ``flake8-trk`` venv holds
+the worktree's code). Each phase is timed by wrapping the function that does it; a phase's
+time excludes the wrapped phases nested in it. ``--cprofile`` also writes the 40 most
+expensive functions (by own time) to ``benchmarks/.cache/profile-<package>.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import cProfile
+import functools
+import io
+import pstats
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import libcst as cst
+import libcst.metadata.wrapper as wrapper_module
+from corpus import CACHE, prepare
+from libcst.metadata import MetadataWrapper, PositionProvider
+from probe import read_source
+
+from lint_rules import engine
+from lint_rules.rules.tasks import TaskRules
+from lint_rules.settings import Settings
+
+# CPU time of this process: steadier than wall time on a shared machine
+clock_now = time.process_time
+
+
+class PhaseClock:
+    """Exclusive time per phase: a wrapped call's time minus the wrapped calls inside it."""
+
+    def __init__(self) -> None:
+        self.exclusive: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._stack: list[list[Any]] = []  # [label, start, time spent in nested phases]
+
+    def wrap(self, owner: Any, attribute: str, label: str | Callable[..., str]) -> None:
+        original = getattr(owner, attribute)
+        clock = self
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            name = label(*args, **kwargs) if callable(label) else label
+            if clock._stack and "{parent}" in name:
+                name = name.format(parent=clock._stack[-1][0])
+            frame = [name, clock_now(), 0.0]
+            clock._stack.append(frame)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                clock._stack.pop()
+                elapsed = clock_now() - frame[1]
+                clock.exclusive[name] += elapsed - frame[2]
+                clock.calls[name] += 1
+                if clock._stack:
+                    clock._stack[-1][2] += elapsed
+
+        setattr(owner, attribute, timed)
+
+
+def _metadata_label(wrapper: MetadataWrapper, providers: Any) -> str:
+    if PositionProvider in providers:
+        return "metadata: positions (PositionProvider)"
+    return "metadata: " + ", ".join(sorted(p.__name__ for p in providers))
+
+
+def instrument(clock: PhaseClock, spans: list[tuple[int, int]], stats: dict[str, int]) -> None:
+    clock.wrap(engine, "analyze", "analyze (pre-filter, split_lines, sorting)")
+    clock.wrap(engine, "ModuleIndex", "ast index (ModuleIndex)")
+    clock.wrap(engine, "_spans", "span selection (_spans, regions)")
+    clock.wrap(cst, "parse_module", "libcst parse")
+    clock.wrap(engine, "_visit", "engine._visit (visitor setup, findings)")
+    clock.wrap(MetadataWrapper, "resolve_many", _metadata_label)
+    clock.wrap(cst.BatchableCSTVisitor, "get_visitors", "get_visitors introspection")
+    clock.wrap(wrapper_module, "visit_batched", "traversal inside {parent}")
+    clock.wrap(TaskRules, "leave_Module", "escape analysis (TaskRules.leave_Module)")
+    clock.wrap(engine.RuleContext, "position_of", "position_of")
+    original_run_span = engine._run_span
+    original_leave = TaskRules.leave_Module
+
+    def leave_module(self: TaskRules, node: cst.Module) -> None:
+        before = len(self.reports)
+        original_leave(self, node)
+        stats["spans without a candidate call"] += not self._calls
+        stats["spans with a finding"] += len(self.reports) > before
+
+    TaskRules.leave_Module = leave_module  # type: ignore[method-assign]
+
+    def run_span(span: Any, *args: Any, **kwargs: Any) -> Any:
+        spans.append((span.start, span.end))
+        return original_run_span(span, *args, **kwargs)
+
+    engine._run_span = run_span
+
+
+def parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("package", help="a pinned distribution name, e.g. litellm")
+    parser.add_argument("--dense", action="store_true", help="only the trigger-dense files")
+    parser.add_argument("--cprofile", action="store_true", help="also write a cProfile top 40")
+    parser.add_argument(
+        "--what-if", action="store_true", help="profile with what_if.py's prototypes applied"
+    )
+    args = parser.parse_args(argv)
+    if args.what_if:
+        import what_if
+
+        for _, apply in what_if.STEPS:
+            apply()
+    package = prepare(names=[args.package])[0]
+    files = package.dense_files if args.dense else package.files
+    label = f"{package.label} {'dense' if args.dense else 'whole'}"
+    if args.what_if:
+        label += " (what_if.py prototypes applied)"
+    sources = [read_source(str(path)) for path in files]
+    total_lines = sum(source.count("\n") for source in sources)
+    settings = Settings()
+
+    # each tree is built outside the clock, as flake8 builds it, and dropped after use:
+    # holding every tree would make the garbage collector dominate the profile
+    def analyze_all() -> tuple[float, float, int]:
+        engine_seconds = ast_seconds = 0.0
+        findings = 0
+        for source in sources:
+            start = clock_now()
+            tree = parse(source)
+            ast_seconds += clock_now() - start
+            start = clock_now()
+            findings += len(engine.analyze(source, settings, tree=tree))
+            engine_seconds += clock_now() - start
+        return engine_seconds, ast_seconds, findings
+
+    start = clock_now()
+    triggered = [s for s in sources if TaskRules.trigger(settings).search(s)]
+    regex_seconds = clock_now() - start
+    plain_seconds, ast_seconds, findings = analyze_all()
+
+    clock, spans, stats = PhaseClock(), [], defaultdict(int)
+    instrument(clock, spans, stats)
+    instrumented_seconds, _, _ = analyze_all()
+    parsed_lines = sum(end - start + 1 for start, end in spans)
+    triggered_lines = sum(s.count("\n") for s in triggered)
+
+    print(f"## {label}: {len(files)} files, {total_lines} lines, {findings} findings\n")
+    print(
+        f"ast.parse of every file (flake8 pays it anyway): {ast_seconds:.2f} s; "
+        f"engine.analyze with the tree given: {plain_seconds:.2f} s "
+        f"({plain_seconds / ast_seconds:.2f}x ast.parse); instrumented: "
+        f"{instrumented_seconds:.2f} s."
+    )
+    print(
+        f"Pre-filter alone ({TaskRules.__name__}.trigger().search over every file): "
+        f"{regex_seconds:.3f} s; {len(triggered)} of {len(files)} files triggered "
+        f"({triggered_lines} lines).\n"
+        f"libcst parsed {len(spans)} spans, {parsed_lines} lines: "
+        f"{100 * parsed_lines / max(total_lines, 1):.1f}% of all lines, "
+        f"{100 * parsed_lines / max(triggered_lines, 1):.1f}% of the triggered files' lines; "
+        + ", ".join(f"{name}: {value}" for name, value in sorted(stats.items()))
+        + ".\n"
+    )
+    print("| phase (exclusive time) | seconds | share | calls |")
+    print("|---|---:|---:|---:|")
+    for name, seconds in sorted(clock.exclusive.items(), key=lambda item: -item[1]):
+        share = 100 * seconds / instrumented_seconds
+        print(f"| {name} | {seconds:.3f} | {share:.1f}% | {clock.calls[name]} |")
+    print()
+
+    if args.cprofile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for source in sources:
+            engine.analyze(source, settings, tree=parse(source))
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(40)
+        suffix = ("-dense" if args.dense else "") + ("-what-if" if args.what_if else "")
+        destination = CACHE / f"profile-{package.name}{suffix}.txt"
+        destination.write_text(text.getvalue())
+        print(f"cProfile top 40 (own time) written to {destination}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
