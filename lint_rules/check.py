@@ -1,34 +1,174 @@
-"""Check files and report findings (exit 0 clean, 1 findings, 2 usage or I/O error).
+"""Check files and report findings (exit status: 0 clean, 1 findings, 2 usage or I/O error).
 
 examples:
-  lint-rules check src/
-  lint-rules check --select TRK1 app.py"""
+  lint-rules check                               the current directory
+  lint-rules check src/ tests/                   directories are searched for *.py, *.pyi
+  lint-rules check --select TRK1 --ignore TRK103 app.py
+  lint-rules check --format github .             annotations in a GitHub Actions log
+  lint-rules check --format sarif --exit-zero . > lint-rules.sarif
+  lint-rules check --statistics --exit-zero .    how many of each code
+  lint-rules check - --stdin-filename app.py < app.py
+  lint-rules check --trk-task-factories myapp.spawn src/
+
+Directories are walked without following symlinks, skipping .git, .venv, build, dist, ...
+and whatever .gitignore excludes; files named explicitly are always checked. Configuration
+comes from [tool.lint-rules] in the nearest pyproject.toml above the paths; flags override
+it. `# noqa` and `# noqa: TRK101` comments silence findings as they do under flake8."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from lint_rules.engine import analyze
+from lint_rules import config, output
+from lint_rules.engine import ANALYSIS_FAILED, Finding, analyze, split_lines
+from lint_rules.files import DecodeError, Missing, decode_source, discover
+from lint_rules.noqa import unsuppressed
+from lint_rules.selection import Selection
+from lint_rules.settings import ConfigError, Settings
+
+STDIN = "-"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files and directories to check (default: the current directory); "
+        "- reads standard input",
+    )
+    report = parser.add_argument_group("output")
+    report.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=output.FORMATS,
+        default="text",
+        help="text: path:line:col: CODE message, as flake8 prints it (default); json: a list "
+        "of findings; sarif: SARIF 2.1.0 for code scanning; github: workflow annotations",
+    )
+    report.add_argument(
+        "--show-source", action="store_true", help="print each offending line under its finding"
+    )
+    report.add_argument(
+        "--statistics",
+        action="store_true",
+        help="count the findings of each code (after the text output; on stderr otherwise)",
+    )
+    report.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even if there are findings"
+    )
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="the name to report standard input under (and to find pyproject.toml from)",
+    )
+    parser.add_argument(
+        "--disable-noqa", action="store_true", help="report findings that # noqa silences"
+    )
+    config.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    status = 0
-    for name in args.paths:
-        paths = sorted(Path(name).rglob("*.py")) if Path(name).is_dir() else [Path(name)]
-        for path in paths:
+    paths = args.paths or ([STDIN] if args.stdin_filename else ["."])
+    stdin_name = args.stdin_filename or "stdin"
+    try:
+        configuration = config.from_arguments(
+            args, [stdin_name if p == STDIN and args.stdin_filename else p for p in paths]
+        )
+    except ConfigError as error:
+        _error(str(error))
+        return 2
+    checker = _Checker(configuration.settings, configuration.selection(), args.disable_noqa)
+    results: list[output.Result] = []
+    problems: list[str] = []
+    checked = 0
+    found = discover(
+        [p for p in paths if p != STDIN],
+        configuration.exclude,
+        root=configuration.root(),
+        force_exclude=args.force_exclude,
+    )
+    for name, data in _inputs(STDIN in paths, stdin_name, found, problems):
+        checked += 1
+        results.extend(checker.check(name, data))
+    if not checked and not problems:
+        _warn(f"no Python files found in {' '.join(paths)}; check the paths and the excludes")
+    results.sort(key=output.Result.sort_key)
+    output.write(args.format, results, sys.stdout, show_source=args.show_source, problems=problems)
+    if args.statistics:
+        output.write_statistics(results, sys.stdout if args.format == "text" else sys.stderr)
+    if problems:
+        return 2
+    return 1 if results and not args.exit_zero else 0
+
+
+def _inputs(
+    read_stdin: bool, stdin_name: str, found: Iterable[Path | Missing], problems: list[str]
+) -> Iterator[tuple[str, bytes]]:
+    """(name to report, bytes) for every file to check; unreadable ones go to ``problems``
+    and to stderr, and the run goes on."""
+    if read_stdin:
+        yield stdin_name, sys.stdin.buffer.read()
+    for item in found:
+        if isinstance(item, Missing):
+            problem = f"{item.path}: no such file or directory; check the path"
+        else:
             try:
-                source = path.read_text(encoding="utf-8")
+                data = item.read_bytes()
             except OSError as error:
-                print(f"lint-rules: {path}: {error.strerror}", file=sys.stderr)
-                status = 2
+                problem = f"{item}: cannot read it ({error.strerror}); fix it or --exclude it"
+            else:
+                yield str(item), data
                 continue
-            for finding in analyze(source):
-                print(f"{path}:{finding.line}:{finding.col + 1}: {finding.code} {finding.message}")
-                status = max(status, 1)
-    return status
+        problems.append(problem)
+        _error(problem)
+
+
+class _Checker:
+    def __init__(self, settings: Settings, selection: Selection, disable_noqa: bool) -> None:
+        self.settings = settings
+        self.selection = selection
+        self.codes = selection.codes()
+        self.disable_noqa = disable_noqa
+
+    def check(self, name: str, data: bytes) -> list[output.Result]:
+        try:
+            source = decode_source(data)
+        except DecodeError as error:
+            failure = _failure(error.line, error.column, f"cannot decode it: {error.reason}")
+            return [output.Result(name, failure)] if self.selection.enabled(failure.code) else []
+        try:
+            findings = analyze(source, self.settings, codes=self.codes)
+        except Exception as error:  # the engine promises not to raise; never let one file stop us
+            reason = f"internal error: {type(error).__name__}: {error}; please report it"
+            findings = [_failure(1, 0, reason)]
+        findings = [f for f in findings if self.selection.enabled(f.code)]
+        if not findings:
+            return []
+        lines = split_lines(source)
+        if not self.disable_noqa:
+            findings = unsuppressed(findings, lines)
+        return [
+            output.Result(name, finding, _physical_line(lines, finding.line))
+            for finding in findings
+        ]
+
+
+def _physical_line(lines: list[str], number: int) -> str:
+    return lines[number - 1].rstrip("\r\n") if 0 < number <= len(lines) else ""
+
+
+def _failure(line: int, column: int, reason: str) -> Finding:
+    return Finding(line, column, ANALYSIS_FAILED.code, ANALYSIS_FAILED.format(reason=reason))
+
+
+def _error(message: str) -> None:
+    print(f"lint-rules: error: {message}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"lint-rules: warning: {message}", file=sys.stderr)

@@ -3,8 +3,9 @@
 Source text in, findings out. The pipeline keeps libcst (about ten times slower than ``ast``)
 off everything that cannot matter:
 
-1. each enabled rule's ``trigger()`` regular expression runs over the text; a file that no
-   rule triggers on costs one regex scan;
+1. each enabled rule's ``trigger()`` regular expression runs over the text (after a plain
+   substring search for its ``trigger_words()``); a file that no rule triggers on costs
+   little more than reading it;
 2. the ``ast`` tree (flake8's own, or one ``ast.parse``) is indexed cheaply, and each
    triggered rule names the line spans it needs (usually the outermost function around a
    trigger);
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
 from collections.abc import Collection, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -29,6 +32,7 @@ from lint_rules.index import ModuleIndex, Span
 from lint_rules.rule import Fix, Rule, RuleContext, RuleInfo
 from lint_rules.rules import RULES
 from lint_rules.settings import Settings
+from lint_rules.traversal import traverse
 
 ANALYSIS_FAILED = RuleInfo(
     code="TRK000",
@@ -41,8 +45,8 @@ ANALYSIS_FAILED = RuleInfo(
         "gets this one finding at the failing position and the rest of the run goes on.\n"
         "Fix the syntax if the file is really invalid; otherwise report the message upstream."
     ),
-    bad="print 'hello'  # Python 2 syntax\n",
-    good="print('hello')\n",
+    bad="import asyncio\n\nprint 'started'  # Python 2 syntax\nasyncio.ensure_future(job())\n",
+    good="import asyncio\n\nprint('started')\nstarted = asyncio.ensure_future(job())\n",
     autofix="",
 )
 
@@ -79,23 +83,29 @@ def analyze(
 ) -> list[Finding]:
     """All findings for ``source``, sorted. Never raises for bad input: problems become
     TRK000 findings. ``codes`` restricts the rules run (None: all)."""
-    triggered = [rule for rule in rules_for(codes) if rule.trigger(settings).search(source)]
+    lines: list[str] = []
+    triggered: dict[type[Rule], list[int]] = {}
+    for rule in rules_for(codes):
+        if _may_trigger(rule, settings, source):
+            lines = lines or split_lines(source)
+            trigger_lines = _trigger_lines(rule, settings, source, lines)
+            if trigger_lines:
+                triggered[rule] = trigger_lines
     if not triggered:
         return []
     if tree is None:
         try:
             tree = ast.parse(source)
-        except (SyntaxError, ValueError) as error:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             line = getattr(error, "lineno", None) or 1
             column = max((getattr(error, "offset", None) or 1) - 1, 0)
             reason = f"Python cannot parse it ({getattr(error, 'msg', error)})"
             return [_failure(line, column, reason)]
-    lines = split_lines(source)
     index = ModuleIndex(tree, lines)
     if full:
         requests = {Span(1, max(len(lines), 1)): list(triggered)}
     else:
-        requests = _spans(source, lines, index, triggered, settings)
+        requests = _spans(index, triggered, settings)
     findings: list[Finding] = []
     for span, rules in requests.items():
         findings.extend(_run_span(span, rules, lines, index, settings))
@@ -104,25 +114,45 @@ def analyze(
     return sorted(findings)
 
 
-def _spans(
-    source: str,
-    lines: Sequence[str],
-    index: ModuleIndex,
-    rules: Sequence[type[Rule]],
-    settings: Settings,
-) -> dict[Span, list[type[Rule]]]:
-    """Merge the spans every rule asks for; a span nested in another is parsed as part of it."""
+@functools.lru_cache(maxsize=64)
+def _trigger(rule: type[Rule], settings: Settings) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    return rule.trigger_words(settings), rule.trigger(settings)
+
+
+def _may_trigger(rule: type[Rule], settings: Settings, source: str) -> bool:
+    """The cheap part of the pre-filter: a plain substring search for the trigger words."""
+    words = _trigger(rule, settings)[0]
+    return not words or any(word in source for word in words)
+
+
+def _trigger_lines(
+    rule: type[Rule], settings: Settings, source: str, lines: Sequence[str]
+) -> list[int]:
+    """The lines the rule's trigger matches. With trigger words, the regular expression only
+    runs on the lines that hold one of them."""
+    words, pattern = _trigger(rule, settings)
     line_starts = [0]
     for text in lines:
         line_starts.append(line_starts[-1] + len(text))
-    asked: list[tuple[Span, type[Rule]]] = []
-    for rule in rules:
-        trigger_lines = sorted(
-            {
-                bisect.bisect_right(line_starts, match.start())
-                for match in rule.trigger(settings).finditer(source)
-            }
+    if not words:
+        return sorted(
+            {bisect.bisect_right(line_starts, m.start()) for m in pattern.finditer(source)}
         )
+    candidates = set()
+    for word in words:
+        offset = source.find(word)
+        while offset != -1:
+            candidates.add(bisect.bisect_right(line_starts, offset))
+            offset = source.find(word, offset + len(word))
+    return sorted(line for line in candidates if pattern.search(lines[line - 1]))
+
+
+def _spans(
+    index: ModuleIndex, triggered: dict[type[Rule], list[int]], settings: Settings
+) -> dict[Span, list[type[Rule]]]:
+    """Merge the spans every rule asks for; a span nested in another is parsed as part of it."""
+    asked: list[tuple[Span, type[Rule]]] = []
+    for rule, trigger_lines in triggered.items():
         asked.extend(
             (span, rule)
             for span in set(rule.regions(index, settings, trigger_lines))
@@ -165,22 +195,27 @@ def _run_span(
         reason = f"libcst cannot parse it ({error.message})"
         return [_failure(error.raw_line + first_line - 1, error.raw_column, reason)]
     except Exception as error:  # libcst raises more than ParserSyntaxError on odd input
-        return [_failure(span.start, 0, f"libcst failed: {type(error).__name__}: {error}")]
-    return _visit(module, first_line, rules, index, settings)
+        reason = f"libcst failed on it ({type(error).__name__}: {error}); a libcst bug"
+        return [_failure(span.start, 0, reason)]
+    return _visit(module, first_line, span, rules, index, settings)
 
 
 def _visit(
     module: cst.Module,
     first_line: int,
+    span: Span,
     rules: Sequence[type[Rule]],
     index: ModuleIndex,
     settings: Settings,
 ) -> list[Finding]:
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    context = RuleContext(settings, index, wrapper, first_line)
+    context = RuleContext(settings, index, wrapper, first_line, span)
     visitors = [rule(context) for rule in rules]
     try:
-        wrapper.visit_batched(visitors)
+        with ExitStack() as metadata:  # rules that declare METADATA_DEPENDENCIES get them
+            for visitor in visitors:
+                metadata.enter_context(visitor.resolve(wrapper))
+            traverse(module, visitors, context.enter, context.leave)
         return [
             Finding(*context.position_of(report.node), report.info.code, report.message, report.fix)
             for visitor in visitors
@@ -201,15 +236,17 @@ def analyze_module(
     """Findings for an already parsed module, their fixes pointing at nodes of ``module``
     itself (the codemod's entry point)."""
     source = module.code
-    triggered = [rule for rule in rules_for(codes) if rule.trigger(settings).search(source)]
+    triggered = [rule for rule in rules_for(codes) if _may_trigger(rule, settings, source)]
+    lines = split_lines(source)
+    triggered = [rule for rule in triggered if _trigger_lines(rule, settings, source, lines)]
     if not triggered:
         return []
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # libcst accepted what Python rejects: nothing we can safely rewrite
-    index = ModuleIndex(tree, split_lines(source))
-    findings = _visit(module, 1, triggered, index, settings)
+    index = ModuleIndex(tree, lines)
+    findings = _visit(module, 1, Span(1, max(len(lines), 1)), triggered, index, settings)
     return sorted(f for f in findings if codes is None or f.code in codes)
 
 

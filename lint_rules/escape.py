@@ -17,6 +17,7 @@ from typing import Callable
 import libcst as cst
 
 from lint_rules.scopes import Scope, target_names
+from lint_rules.traversal import source_children
 
 # methods that put their argument into the receiving container
 CONTAINER_INSERTS = frozenset(
@@ -99,7 +100,7 @@ class Event:
 
 @dataclass
 class Verdicts:
-    """Follows tasks through one region. ``parent`` is libcst's ParentNodeProvider lookup;
+    """Follows tasks through one region. ``parent`` maps a node to its parent;
     ``is_non_keeping_call`` tells print/logging/str/... calls apart."""
 
     parent: Callable[[cst.CSTNode], cst.CSTNode]
@@ -190,8 +191,10 @@ class Verdicts:
         method = attribute.attr.value
         called = self._is_called(attribute)
         if holder == "task":
-            # a task's own methods do not keep it; cancelling it ends it on purpose
-            return [KEEP] if method == "cancel" and called else [Flow(Kind.DROP, "method")]
+            # a future's own methods do not keep it, except those that end it or wait for it
+            if called and method in ("cancel", "result", "exception"):
+                return [KEEP]
+            return [Flow(Kind.DROP, "method")]
         if method in CONTAINER_INSERTS | CONTAINER_REMOVALS:
             if called:
                 return _USE
@@ -261,9 +264,7 @@ class Verdicts:
             return targets[position].value, False
         if position >= len(literal.elements) - after:
             return targets[position - len(literal.elements)].value, False
-        starred_target = targets[star].value
-        assert isinstance(starred_target, cst.StarredElement)
-        return starred_target.value, True
+        return targets[star].value, True
 
     # -- verdicts ----------------------------------------------------------------------
 
@@ -355,7 +356,10 @@ class Verdicts:
     def _is_fresh_container(self, name: str, scope: Scope) -> bool:
         values = scope.values.get(name, [])
         return bool(values) and all(
-            isinstance(value, (cst.List, cst.Set, cst.Dict, cst.Tuple, *_COMPREHENSIONS))
+            isinstance(
+                value,
+                (cst.List, cst.Set, cst.Dict, cst.Tuple, cst.StarredElement, *_COMPREHENSIONS),
+            )
             or (isinstance(value, cst.Call) and self.is_fresh_container_call(value, scope))
             for value in values
         )
@@ -508,7 +512,7 @@ class _EventCollector:
             self.walk(node.body, chain, loops, nested)
         elif isinstance(node, _NESTED_SCOPES):
             own_name = getattr(node, "name", None)
-            for child in node.children:
+            for child in source_children(node):
                 if child is not own_name:
                     self.walk(child, chain, loops, True)
         elif isinstance(node, _COMPREHENSIONS):
@@ -520,7 +524,7 @@ class _EventCollector:
         elif isinstance(node, (cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
             return
         else:
-            for child in node.children:
+            for child in source_children(node):
                 self.walk(child, chain, loops, nested)
 
     def _walk_assignment(
@@ -588,5 +592,5 @@ def _names(node: cst.CSTNode, skip: cst.CSTNode) -> Iterator[cst.Name]:
     elif isinstance(node, cst.Arg):
         yield from _names(node.value, skip)
     else:
-        for child in node.children:
+        for child in source_children(node):
             yield from _names(child, skip)

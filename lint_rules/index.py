@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -234,6 +235,15 @@ class ModuleIndex:
         return classes[-1] if classes else None
 
     # -- classes -----------------------------------------------------------------------
+
+    def class_binds_loop(self, cls: ast.ClassDef, attribute: str) -> bool:
+        """``cls`` binds ``attribute`` to an event loop (see ``class_loop_attributes``). A
+        text search of the class's lines first spares walking classes that never assign it."""
+        assigned = re.compile(rf"\b{re.escape(attribute)}\s*(?::[^=\n]*)?=(?!=)|\b{attribute}\s*:")
+        class_lines = self.lines[first_line(cls) - 1 : cls.end_lineno]
+        if not any(assigned.search(line) for line in class_lines):
+            return False
+        return attribute in self.class_loop_attributes(cls)
 
     def class_loop_attributes(self, cls: ast.ClassDef) -> frozenset[str]:
         """Attributes of ``cls`` bound to an event loop: ``self.x = asyncio.get_running_loop()``

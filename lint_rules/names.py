@@ -97,10 +97,12 @@ def annotation_parts(node: cst.BaseExpression | ast.expr | None) -> list[list[st
         return []
     if isinstance(node, (cst.SimpleString, ast.Constant)):
         text = node.evaluated_value if isinstance(node, cst.SimpleString) else node.value
-        if isinstance(text, str):
-            parts = text.strip().split(".")
-            return [parts] if all(part.isidentifier() for part in parts) else []
-        return []
+        if not isinstance(text, str):
+            return []
+        try:  # a string annotation: "asyncio.AbstractEventLoop | None"
+            return annotation_parts(ast.parse(text.strip(), mode="eval").body)
+        except (SyntaxError, ValueError):
+            return []
     if isinstance(node, cst.Subscript):
         return [
             parts

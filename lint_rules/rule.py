@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
+from lint_rules.positions import Positions
+
 if TYPE_CHECKING:
     from lint_rules.index import ModuleIndex, Span
     from lint_rules.settings import Settings
@@ -79,6 +81,13 @@ class Rule(cst.BatchableCSTVisitor):
         raise NotImplementedError
 
     @classmethod
+    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
+        """Optional: words at least one of which every ``trigger()`` match contains. The
+        engine looks for them with a plain substring search (much faster than a regular
+        expression) before running ``trigger()``; empty means no such shortcut."""
+        return ()
+
+    @classmethod
     def regions(
         cls, index: ModuleIndex, settings: Settings, trigger_lines: Sequence[int]
     ) -> Iterable[Span]:
@@ -91,28 +100,39 @@ class Rule(cst.BatchableCSTVisitor):
 
 
 class RuleContext:
-    """What a rule may ask about the world outside the parsed span."""
+    """What a rule may ask about the world outside the node it is looking at."""
 
     def __init__(
         self,
         settings: Settings,
         index: ModuleIndex,
         wrapper: cst.MetadataWrapper,
-        first_line: int,
+        text_first_line: int,
+        span: Span,
     ) -> None:
         self.settings = settings
         self.index = index
-        self._wrapper = wrapper
-        self._first_line = first_line
-        self._positions: Any | None = None
+        self._positions = Positions(wrapper, index, text_first_line, span)
+        # filled during the one traversal (cheaper than ParentNodeProvider's own traversal)
+        self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._path: list[cst.CSTNode] = []
 
-    def line_of(self, node: cst.CSTNode) -> int:
-        """The 1-based line of ``node`` in the file. Positions are computed lazily, on the
-        first call, because most spans never need one."""
-        return self.position_of(node)[0]
+    def enter(self, node: cst.CSTNode) -> None:
+        if self._path:
+            self._parents[node] = self._path[-1]
+        self._path.append(node)
+        self._positions.record(node)
+
+    def leave(self, node: cst.CSTNode) -> None:
+        self._path.pop()
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The parent of a node already visited (every node, once the traversal is over)."""
+        return self._parents[node]
 
     def position_of(self, node: cst.CSTNode) -> tuple[int, int]:
-        if self._positions is None:
-            self._positions = self._wrapper.resolve(cst.metadata.PositionProvider)
-        start = self._positions[node].start
-        return start.line + self._first_line - 1, start.column
+        """(1-based line, 0-based column) of ``node`` in the file."""
+        return self._positions.of(node)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.position_of(node)[0]

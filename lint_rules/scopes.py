@@ -24,9 +24,9 @@ ScopeNode = Union[cst.Module, cst.ClassDef, cst.FunctionDef, cst.Lambda]
 class Scope:
     node: ScopeNode
     imports: dict[str, str] = field(default_factory=dict)
-    # every binding of a name in this scope: the assigned value, or None (parameter, loop
-    # target, ...)
-    values: dict[str, list[cst.BaseExpression | None]] = field(default_factory=dict)
+    # every binding of a name in this scope: the assigned value, the StarredElement of a
+    # `*rest` target, or None (parameter, loop target, ...)
+    values: dict[str, list[cst.CSTNode | None]] = field(default_factory=dict)
     annotations: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     # names bound by `with X() as name`: name -> the context expression
     context_managers: dict[str, cst.BaseExpression] = field(default_factory=dict)
@@ -39,7 +39,7 @@ class Scope:
     def binds(self, name: str) -> bool:
         return name in self.values or name in self.imports
 
-    def bind(self, name: str, value: cst.BaseExpression | None = None) -> None:
+    def bind(self, name: str, value: cst.CSTNode | None = None) -> None:
         self.values.setdefault(name, []).append(value)
 
 
@@ -203,9 +203,13 @@ class ScopedRule(Rule):
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Name):
             self.scopes[-1].bind(target.value, value)
-        else:
-            for name in target_names(target):
-                self.scopes[-1].bind(name.value, None)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                if isinstance(element, cst.StarredElement) and isinstance(element.value, cst.Name):
+                    # `first, *rest = ...` always makes `rest` a new list
+                    self.scopes[-1].bind(element.value.value, element)
+                else:
+                    self._bind_target(element.value, None)
 
 
 def _asname(alias: cst.ImportAlias) -> str | None:

@@ -3,8 +3,10 @@
     asyncio.create_task(job())  # TRK101
     loop.call_soon(lambda: asyncio.create_task(job()))  # TRK104:28
 
-``# TRKnnn`` expects that code on the line; ``# TRKnnn:C`` also pins the 1-based column
-(as flake8 prints it). Several codes may share a line.
+A comment that starts with codes states expectations: ``# TRKnnn`` expects that code on the
+line, ``# TRKnnn:C`` also pins the 1-based column (as flake8 prints it); several codes may
+share a line (``# TRK103 TRK103``); text after the codes is free. Codes elsewhere in a comment
+(``# -- TRK101: ...``) are prose.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import io
 import re
 import tokenize
 
-EXPECTATION = re.compile(r"\b(TRK\d{3})(?::(\d+))?\b")
+EXPECTATIONS = re.compile(r"#\s*((?:TRK\d{3}(?::\d+)?[\s,]*)+)")
+EXPECTATION = re.compile(r"(TRK\d{3})(?::(\d+))?")
 
 
 def expected_findings(source: str) -> list[tuple[int, str, int | None]]:
     """(line, code, column or None) for every expectation comment, sorted."""
     found = []
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type == tokenize.COMMENT:
-            for match in EXPECTATION.finditer(token.string):
+        codes = EXPECTATIONS.match(token.string) if token.type == tokenize.COMMENT else None
+        if codes:
+            for match in EXPECTATION.finditer(codes.group(1)):
                 column = int(match.group(2)) if match.group(2) else None
                 found.append((token.start[0], match.group(1), column))
     return sorted(found, key=lambda item: (item[0], item[1]))

@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider
 
 from lint_rules.escape import Verdict, Verdicts
 from lint_rules.index import ModuleIndex, Span
@@ -29,13 +28,12 @@ from lint_rules.rule import Fix, RuleInfo
 from lint_rules.scopes import Scope, ScopedRule, Scopes
 from lint_rules.settings import Settings
 
-_KEEP_IT = "keep a reference that outlives the function (a set, an attribute) or await it"
+_KEEP_IT = "keep a reference (e.g. in a module-level set) or await it"
 
 TRK101 = RuleInfo(
     code="TRK101",
     name="discarded-task",
-    message="the task from {call}() is discarded and may be garbage-collected before it "
-    "finishes: " + _KEEP_IT,
+    message="the task from {call}() is discarded and may be garbage-collected mid-run: " + _KEEP_IT,
     summary="A task-creating call whose result is thrown away on the spot.",
     explanation=(
         "The event loop holds only a weak reference to a running task. A task whose result\n"
@@ -64,7 +62,7 @@ TRK101 = RuleInfo(
 TRK102 = RuleInfo(
     code="TRK102",
     name="task-in-unkept-name",
-    message="the task bound to '{name}' is never kept ({reason}): " + _KEEP_IT,
+    message="the task in '{name}' is never kept ({reason}): " + _KEEP_IT,
     summary="A task bound to a local name that never keeps it.",
     explanation=(
         "A local variable dies with its frame. A task bound to one is safe only if some use\n"
@@ -93,8 +91,8 @@ TRK102 = RuleInfo(
 TRK103 = RuleInfo(
     code="TRK103",
     name="task-in-local-container",
-    message="the task is kept only in the local container '{name}', which never leaves the "
-    "function: await the container (asyncio.gather(*{name})) or make it outlive the function",
+    message="the task is kept only in '{name}', a local container dropped with the function: "
+    "await them (asyncio.gather(*{name})) or keep the container longer",
     summary="A task stored only in a container created in the function that never leaves it.",
     explanation=(
         "A set or list created inside a function is collected with the frame, and the tasks\n"
@@ -124,8 +122,8 @@ TRK103 = RuleInfo(
 TRK104 = RuleInfo(
     code="TRK104",
     name="task-in-loop-callback",
-    message="the event loop discards what this {kind} returns, so the task it creates is "
-    "never kept: schedule a function that keeps the task (e.g. in a module-level set)",
+    message="the event loop discards what this {kind} returns, so its task is never kept: "
+    "schedule a function that keeps the task",
     summary="A task created by a lambda or functools.partial that the event loop calls and "
     "whose return value it discards.",
     explanation=(
@@ -154,8 +152,8 @@ TRK104 = RuleInfo(
 TRK105 = RuleInfo(
     code="TRK105",
     name="discarded-threadsafe-future",
-    message="the future returned by run_coroutine_threadsafe() is discarded, so the task it "
-    "wraps is unreferenced: keep the future (and call .result() or add it to a set)",
+    message="the future from run_coroutine_threadsafe() is discarded, so its task may be "
+    "garbage-collected: keep the future or call .result()",
     summary="The concurrent future returned by asyncio.run_coroutine_threadsafe() is thrown away.",
     explanation=(
         "run_coroutine_threadsafe() wraps the coroutine in a task on the target loop and\n"
@@ -177,8 +175,8 @@ TRK105 = RuleInfo(
 TRK106 = RuleInfo(
     code="TRK106",
     name="unawaited-gather",
-    message="{call}() is neither awaited nor kept, so the tasks it wraps can be "
-    "garbage-collected: await it or keep a reference",
+    message="{call}() is neither awaited nor kept, so the tasks it wraps may be "
+    "garbage-collected: await it",
     summary="asyncio.gather() or asyncio.shield() called and discarded without await.",
     explanation=(
         "gather() and shield() wrap their arguments in tasks and return a future that is the\n"
@@ -199,7 +197,7 @@ TRK106 = RuleInfo(
 )
 
 # the asyncio functions this family reports on, by the last part of their name
-_API_NAMES = ("create_task", "ensure_future", "Task", "run_coroutine_threadsafe")
+_API_NAMES = ("create_task", "ensure_future", "run_coroutine_threadsafe")
 _AWAITED_API_NAMES = ("gather", "shield")  # almost always awaited: skip `await x.gather(`
 # loop methods that call a callback and throw its result away: callback argument position
 _CALLBACK_POSITIONS = {
@@ -212,7 +210,7 @@ _CALLBACK_POSITIONS = {
     "add_writer": 1,
 }
 _NON_KEEPING_BUILTINS = frozenset(
-    {"print", "str", "repr", "id", "type", "isinstance", "hash", "format", "bool", "ascii"}
+    {"print", "str", "repr", "id", "type", "isinstance", "hash", "format", "bool", "ascii", "len"}
 )
 _LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
@@ -232,7 +230,6 @@ def _code(node: cst.CSTNode) -> str:
 
 class TaskRules(ScopedRule):
     INFOS = (TRK101, TRK102, TRK103, TRK104, TRK105, TRK106)
-    METADATA_DEPENDENCIES = (ParentNodeProvider,)
 
     @classmethod
     def trigger(cls, settings: Settings) -> re.Pattern[str]:
@@ -240,8 +237,15 @@ class TaskRules(ScopedRule):
         awaited = "|".join(_AWAITED_API_NAMES)
         return re.compile(
             rf"\b(?:{'|'.join(map(re.escape, names))})\b"
+            # `asyncio.Task` in an annotation (`Task[None]`, `Task | None`) is no task
+            r"|\bTask\s*[(,)]"
             rf"|(?<!await )(?<!await asyncio\.)\b(?:{awaited})\b"
         )
+
+    @classmethod
+    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
+        factories = (name.rsplit(".", 1)[-1] for name in settings.task_factories)
+        return (*_API_NAMES, "Task", *_AWAITED_API_NAMES, *factories)
 
     @classmethod
     def regions(
@@ -269,7 +273,12 @@ class TaskRules(ScopedRule):
         factories = _factory_names(self.settings)
         self._factories = factories
         self._call_names = frozenset(
-            {*_API_NAMES, *_AWAITED_API_NAMES, *(name.rsplit(".", 1)[-1] for name in factories)}
+            {
+                *_API_NAMES,
+                "Task",
+                *_AWAITED_API_NAMES,
+                *(name.rsplit(".", 1)[-1] for name in factories),
+            }
         )
         self._module_aliases = frozenset(self.index.imports)
         self._calls: list[tuple[cst.Call, Scopes]] = []
@@ -295,7 +304,7 @@ class TaskRules(ScopedRule):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         verdicts = Verdicts(
-            parent=lambda node: self.get_metadata(ParentNodeProvider, node),
+            parent=self.context.parent,
             is_non_keeping_call=self._is_non_keeping_call,
             is_fresh_container_call=self._is_fresh_container_call,
         )
@@ -358,8 +367,10 @@ class TaskRules(ScopedRule):
             if self._looks_like_loop(node.attr.value):
                 return True
             if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
-                cls = self.index.enclosing_class(self.context.line_of(node))
-                return cls is not None and node.attr.value in self.index.class_loop_attributes(cls)
+                # the call's position is cheap (see positions.py), the attribute's is not
+                call = self.context.parent(self.context.parent(node))
+                cls = self.index.enclosing_class(self.context.line_of(call))
+                return cls is not None and self.index.class_binds_loop(cls, node.attr.value)
         return False
 
     def _looks_like_loop(self, name: str) -> bool:
@@ -488,7 +499,7 @@ class TaskRules(ScopedRule):
             self.report(call, "TRK104", kind="lambda")
 
     def _parent(self, node: cst.CSTNode) -> cst.CSTNode:
-        return self.get_metadata(ParentNodeProvider, node)
+        return self.context.parent(node)
 
     def _expression_fix(self, call: cst.Call) -> Fix | None:
         """``create_task(c)`` or ``create_task(c).method(...)`` as a whole statement."""

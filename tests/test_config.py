@@ -1,0 +1,141 @@
+"""Configuration: one option schema for flake8's --trk-* options, the CLI's flags and
+[tool.lint-rules]; pyproject.toml discovery; rule selection."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from lint_rules import config
+from lint_rules.selection import Selection, checked_selectors, known_codes
+from lint_rules.settings import OPTIONS, ConfigError, Settings
+from tests.cli_helpers import executable, run_executable
+
+# a value for every option that differs from its default, as TOML and as a flag
+SAMPLES = {
+    "trk-task-factories": (["a.spawn", "b.start"], "a.spawn,b.start", ("a.spawn", "b.start")),
+    "trk-loop-names": ([], "", ()),
+    "trk-callback-registries": (["m.hooks"], "m.hooks", ("m.hooks",)),
+    "trk-drain-calls": (["m.flush"], "m.flush", ("m.flush",)),
+    "trk-callback-bases": (["m.Base"], "m.Base", ("m.Base",)),
+    "trk-dispatch-attribute": ("mode", "mode", "mode"),
+}
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    config.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(f'"{item}"' for item in value) + "]"
+    return f'"{value}"'
+
+
+def test_samples_cover_every_option() -> None:
+    assert sorted(SAMPLES) == sorted(option.key for option in OPTIONS)
+    for option in OPTIONS:
+        assert SAMPLES[option.key][2] != option.default
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.key)
+def test_each_option_means_the_same_in_pyproject_and_as_a_flag(tmp_path: Path, option) -> None:
+    toml, flag, parsed = SAMPLES[option.key]
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f"[tool.lint-rules]\n{option.key} = {toml_value(toml)}\n")
+    from_file = config.load_config(pyproject).settings
+    from_flag = config.from_arguments(parse("--isolated", f"{option.flag}={flag}"), []).settings
+    expected = dataclasses.replace(Settings(), **{option.field: parsed})
+    assert from_file == from_flag == expected
+
+
+def test_flake8_offers_the_same_options(tmp_path: Path) -> None:
+    run = run_executable(executable("flake8"), "--help", cwd=tmp_path)
+    flake8_flags = {word for word in run.out.split() if word.startswith("--trk-")}
+    flake8_flags = {flag.split("=")[0].rstrip(",") for flag in flake8_flags}
+    assert flake8_flags == {option.flag for option in OPTIONS}
+
+
+def test_underscored_keys_are_accepted(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.lint-rules]\ntrk_task_factories = ["a.spawn"]\n')
+    assert config.load_config(pyproject).settings.task_factories == ("a.spawn",)
+
+
+def test_flags_override_the_file_option_by_option(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        "[tool.lint-rules]\n"
+        'trk-task-factories = ["a.spawn"]\ntrk-drain-calls = ["m.flush"]\n'
+        'select = ["TRK1"]\nextend-select = ["TRK000"]\nexclude = ["gen/"]\n'
+    )
+    args = parse(
+        "--config", str(pyproject), "--trk-task-factories=b.start", "--extend-select", "TRK106",
+        "--exclude", "vendor/",
+    )  # fmt: skip
+    merged = config.from_arguments(args, [])
+    assert merged.settings.task_factories == ("b.start",)
+    assert merged.settings.drain_calls == ("m.flush",)
+    assert merged.select == ("TRK1",)
+    assert merged.extend_select == ("TRK000", "TRK106")
+    assert merged.exclude == ("gen/", "vendor/")
+    assert merged.path == pyproject
+
+
+def test_find_pyproject_walks_up_from_the_common_directory(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.lint-rules]\nselect = ["TRK1"]\n')
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "pyproject.toml").write_text("[tool.other]\nx = 1\n")  # no table: skipped
+    (tmp_path / "a" / "b" / "pyproject.toml").write_text('[tool.lint-rules]\nignore = ["TRK1"]\n')
+    (tmp_path / "c").mkdir()
+    nested = str(tmp_path / "a" / "b" / "x.py")
+    assert config.find_pyproject([nested]) == tmp_path / "a" / "b" / "pyproject.toml"
+    assert config.find_pyproject([str(tmp_path / "a")]) == tmp_path / "pyproject.toml"
+    assert config.find_pyproject([nested, str(tmp_path / "c")]) == tmp_path / "pyproject.toml"
+
+
+def test_find_pyproject_from_stdin_starts_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.lint-rules]\n")
+    monkeypatch.chdir(tmp_path)
+    assert config.find_pyproject(["-"]) == tmp_path / "pyproject.toml"
+
+
+def test_no_configuration_means_defaults() -> None:
+    assert config.load_config(None) == config.Config()
+    assert config.Config().selection() == Selection(select=("TRK",), ignore=())
+
+
+def test_a_non_table_is_an_error(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool]\nlint-rules = "TRK"\n')
+    with pytest.raises(ConfigError, match=r"\[tool.lint-rules\] must be a table"):
+        config.load_config(pyproject)
+
+
+# selection
+
+
+def test_selectors_must_select_something() -> None:
+    assert checked_selectors(["trk1", " TRK106 ", ""], "--select") == ("TRK1", "TRK106")
+    with pytest.raises(ConfigError, match="--select: 'TRK9' selects no rule"):
+        checked_selectors(["TRK9"], "--select")
+
+
+def test_selection_prefers_the_more_specific_selector() -> None:
+    selection = Selection(select=("TRK1", "TRK106"), ignore=("TRK10",))
+    enabled = [code for code in known_codes() if selection.enabled(code)]
+    assert enabled == ["TRK000", "TRK106"]
+    assert selection.codes() == frozenset({"TRK106"})  # TRK000 is not a rule to run
+
+
+def test_selecting_everything_runs_every_rule() -> None:
+    assert Selection().codes() is None
+    assert Selection(ignore=("TRK000",)).codes() is None
+    assert not Selection(ignore=("TRK000",)).enabled("TRK000")

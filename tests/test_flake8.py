@@ -1,0 +1,84 @@
+"""End to end through the real flake8 program: exact output, 1-based columns, noqa, options,
+and a file libcst cannot parse reported as TRK000 while the run goes on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+DANGLING = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    async def main(loop):
+        asyncio.create_task(work())
+        loop.create_task(work())
+        asyncio.create_task(work())  # noqa: TRK101
+        asyncio.create_task(work())  # noqa
+
+
+    async def work():
+        pass
+    """
+)
+# Python accepts this line; libcst 1.x raises TypeError on it (LibCST issue #1061).
+LIBCST_REJECTS = textwrap.dedent(
+    """\
+    import asyncio
+
+
+    def go(x):
+        asyncio.ensure_future(x)
+        return () if 0 else(lambda:())
+    """
+)
+
+
+def flake8(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=TRK", *args, "."],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_reports_exact_lines_with_one_based_columns_and_honours_noqa(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(DANGLING, encoding="utf-8")
+    result = flake8(tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["./app.py:5:5:", "./app.py:6:5:"]
+    assert all(" TRK101 the task from " in line for line in lines)
+    assert "loop.create_task()" in lines[1]
+
+
+def test_loop_name_heuristic_can_be_turned_off_from_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(DANGLING, encoding="utf-8")
+    (tmp_path / "setup.cfg").write_text("[flake8]\ntrk-loop-names =\n", encoding="utf-8")
+    result = flake8(tmp_path)
+    assert [line.split(" ", 1)[0] for line in result.stdout.splitlines()] == ["./app.py:5:5:"]
+
+
+def test_unparseable_file_gives_trk000_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "a_bad.py").write_text(LIBCST_REJECTS, encoding="utf-8")
+    (tmp_path / "b_app.py").write_text(DANGLING, encoding="utf-8")
+    result = flake8(tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("./a_bad.py:4:1: TRK000 could not analyse this file: libcst")
+    assert [line.split(" ", 1)[0] for line in lines[1:]] == ["./b_app.py:5:5:", "./b_app.py:6:5:"]
+
+
+def test_task_factories_option_adds_a_factory(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from mypkg import spawn\n\n\ndef go():\n    spawn(work())\n", encoding="utf-8"
+    )
+    assert flake8(tmp_path).stdout == ""
+    result = flake8(tmp_path, "--trk-task-factories=mypkg.spawn")
+    assert result.stdout.startswith("./app.py:5:5: TRK101 the task from spawn()")
