@@ -434,7 +434,7 @@ def run(options: Options) -> str:
         out += [
             "## `lint-rules check`",
             "",
-            f"`lint-rules check <package dir>` (single process), median of "
+            f"`lint-rules check --isolated <package dir>` (single process), median of "
             f"{options.whole_repeats}.",
             "",
             "| package | lines | wall s | CPU s | lines/s | peak RSS MB | findings |",
@@ -530,7 +530,7 @@ def run(options: Options) -> str:
 
 
 def _check_command(package: Package) -> list[str]:
-    return [venvs.TRK.bin("lint-rules"), "check", str(package.root)]
+    return [venvs.TRK.bin("lint-rules"), "check", "--isolated", str(package.root)]
 
 
 def _check_same_base_output(package: Package, part: str, measured: dict[str, Series]) -> None:
