@@ -1,14 +1,15 @@
 """Where the plugin's time goes: the engine run as flake8 runs it (``analyze(source,
 tree=tree)`` with the ``ast`` tree already built), phase by phase.
 
-    .cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py litellm
-    .cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py litellm --dense
-    .cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py --cprofile litellm --dense
+    benchmarks/.cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py   # every package
+    benchmarks/.cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py litellm --dense
+    benchmarks/.cache/venvs/flake8-trk/bin/python benchmarks/profile_plugin.py --cprofile litellm
 
 Run it with a Python where ``lint_rules`` is importable (``run.py``'s ``flake8-trk`` venv holds
 the worktree's code). Each phase is timed by wrapping the function that does it; a phase's
-time excludes the wrapped phases nested in it. ``--cprofile`` also writes the 40 most
-expensive functions (by own time) to ``benchmarks/.cache/profile-<package>.txt``.
+time excludes the wrapped phases nested in it; times are CPU seconds of this process. A last
+table sums up every package: lines parsed with libcst against all lines. ``--cprofile`` also
+writes the 40 most expensive functions (by own time) to ``.cache/profile-<package>.txt``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 import libcst as cst
 import libcst.metadata.wrapper as wrapper_module
-from corpus import CACHE, prepare
+from corpus import CACHE, Package, prepare
 from libcst.metadata import MetadataWrapper, PositionProvider
 from probe import read_source
 
@@ -46,6 +47,16 @@ class PhaseClock:
         self.exclusive: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
         self._stack: list[list[Any]] = []  # [label, start, time spent in nested phases]
+        self._originals: list[tuple[Any, str, Any]] = []
+
+    def patch(self, owner: Any, attribute: str, replacement: Any) -> None:
+        self._originals.append((owner, attribute, owner.__dict__[attribute]))
+        setattr(owner, attribute, replacement)
+
+    def restore(self) -> None:
+        for owner, attribute, original in reversed(self._originals):
+            setattr(owner, attribute, original)
+        self._originals.clear()
 
     def wrap(self, owner: Any, attribute: str, label: str | Callable[..., str]) -> None:
         original = getattr(owner, attribute)
@@ -68,7 +79,7 @@ class PhaseClock:
                 if clock._stack:
                     clock._stack[-1][2] += elapsed
 
-        setattr(owner, attribute, timed)
+        self.patch(owner, attribute, timed)
 
 
 def _metadata_label(wrapper: MetadataWrapper, providers: Any) -> str:
@@ -98,7 +109,7 @@ PHASES: tuple[tuple[Any, str, Any], ...] = (
 
 def instrument(clock: PhaseClock, spans: list[tuple[int, int]], stats: dict[str, int]) -> None:
     for owner, attribute, label in PHASES:
-        if hasattr(owner, attribute):
+        if attribute in getattr(owner, "__dict__", {}):
             clock.wrap(owner, attribute, label)
     original_run_span = engine._run_span
     original_leave = TaskRules.leave_Module
@@ -109,13 +120,13 @@ def instrument(clock: PhaseClock, spans: list[tuple[int, int]], stats: dict[str,
         stats["spans without a candidate call"] += not self._calls
         stats["spans with a finding"] += len(self.reports) > before
 
-    TaskRules.leave_Module = leave_module  # type: ignore[method-assign]
+    clock.patch(TaskRules, "leave_Module", leave_module)
 
     def run_span(span: Any, *args: Any, **kwargs: Any) -> Any:
         spans.append((span.start, span.end))
         return original_run_span(span, *args, **kwargs)
 
-    engine._run_span = run_span
+    clock.patch(engine, "_run_span", run_span)
 
 
 def parse(source: str) -> ast.Module | None:
@@ -134,25 +145,10 @@ def _triggers(source: str, settings: Settings) -> bool:
     return bool(TaskRules.trigger(settings).search(source))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("package", help="a pinned distribution name, e.g. litellm")
-    parser.add_argument("--dense", action="store_true", help="only the trigger-dense files")
-    parser.add_argument("--cprofile", action="store_true", help="also write a cProfile top 40")
-    parser.add_argument(
-        "--what-if", action="store_true", help="profile with what_if.py's prototypes applied"
-    )
-    args = parser.parse_args(argv)
-    if args.what_if:
-        import what_if
-
-        for _, apply in what_if.STEPS:
-            apply()
-    package = prepare(names=[args.package])[0]
-    files = package.dense_files if args.dense else package.files
-    label = f"{package.label} {'dense' if args.dense else 'whole'}"
-    if args.what_if:
-        label += " (what_if.py prototypes applied)"
+def profile(package: Package, dense: bool, cprofile: bool, label_suffix: str) -> list[str]:
+    """Profile one package; print the phase table; return its summary row."""
+    files = package.dense_files if dense else package.files
+    label = f"{package.label} {'dense' if dense else 'whole'}{label_suffix}"
     sources = [read_source(str(path)) for path in files]
     total_lines = sum(source.count("\n") for source in sources)
     settings = Settings()
@@ -176,9 +172,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     regex_seconds = clock_now() - start
     plain_seconds, ast_seconds, findings = analyze_all()
 
+    if cprofile:
+        profiler = cProfile.Profile()
+        for source in sources:
+            tree = parse(source)
+            profiler.enable()
+            engine.analyze(source, settings, tree=tree)
+            profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(40)
+        suffix = ("-dense" if dense else "") + ("-what-if" if label_suffix else "")
+        destination = CACHE / f"profile-{package.name}{suffix}.txt"
+        destination.write_text(text.getvalue())
+
     clock, spans, stats = PhaseClock(), [], defaultdict(int)
     instrument(clock, spans, stats)
-    instrumented_seconds, _, _ = analyze_all()
+    try:
+        instrumented_seconds, _, _ = analyze_all()
+    finally:
+        clock.restore()
     parsed_lines = sum(end - start + 1 for start, end in spans)
     triggered_lines = sum(s.count("\n") for s in triggered)
 
@@ -187,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"ast.parse of every file (flake8 pays it anyway): {ast_seconds:.2f} s; "
         f"engine.analyze with the tree given: {plain_seconds:.2f} s "
         f"({plain_seconds / ast_seconds:.2f}x ast.parse); instrumented: "
-        f"{instrumented_seconds:.2f} s."
+        f"{instrumented_seconds:.2f} s. CPU seconds."
     )
     print(
         f"Pre-filter alone (substring search, then the trigger regex): "
@@ -199,26 +211,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{name}: {value}" for name, value in sorted(stats.items()))
         + ".\n"
     )
-    print("| phase (exclusive time) | seconds | share | calls |")
+    print("| phase (exclusive CPU time) | seconds | share | calls |")
     print("|---|---:|---:|---:|")
     for name, seconds in sorted(clock.exclusive.items(), key=lambda item: -item[1]):
         share = 100 * seconds / instrumented_seconds
         print(f"| {name} | {seconds:.3f} | {share:.1f}% | {clock.calls[name]} |")
-    print()
+    if cprofile:
+        print(f"\ncProfile top 40 (own time) written to {destination}")
+    print(flush=True)
+    return [
+        label,
+        str(len(files)),
+        str(total_lines),
+        f"{len(triggered)} ({triggered_lines})",
+        str(len(spans)),
+        f"{parsed_lines} ({100 * parsed_lines / max(total_lines, 1):.1f}%)",
+        f"{ast_seconds:.2f}",
+        f"{plain_seconds:.2f}",
+        f"{plain_seconds / ast_seconds:.2f}",
+    ]
 
-    if args.cprofile:
-        profiler = cProfile.Profile()
-        for source in sources:
-            tree = parse(source)
-            profiler.enable()
-            engine.analyze(source, settings, tree=tree)
-            profiler.disable()
-        text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(40)
-        suffix = ("-dense" if args.dense else "") + ("-what-if" if args.what_if else "")
-        destination = CACHE / f"profile-{package.name}{suffix}.txt"
-        destination.write_text(text.getvalue())
-        print(f"cProfile top 40 (own time) written to {destination}")
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("packages", nargs="*", help="pinned distribution names (default: all)")
+    parser.add_argument("--dense", action="store_true", help="only the trigger-dense files")
+    parser.add_argument("--cprofile", action="store_true", help="also write a cProfile top 40")
+    parser.add_argument(
+        "--what-if", action="store_true", help="profile with what_if.py's prototypes applied"
+    )
+    args = parser.parse_args(argv)
+    if args.what_if:
+        import what_if
+
+        for _, apply in what_if.STEPS:
+            apply()
+    suffix = " (what_if.py prototypes applied)" if args.what_if else ""
+    rows = [profile(p, args.dense, args.cprofile, suffix) for p in prepare(names=args.packages)]
+    print("## Summary (CPU seconds)\n")
+    print(
+        "| package | files | lines | triggered files (lines) | spans | lines parsed with libcst "
+        "| ast.parse s | plugin s | plugin / ast.parse |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
     return 0
 
 

@@ -46,6 +46,7 @@ TARGETS = {  # (package, measure) -> the highest ratio issue 5 accepts
 }
 FIX_TARGET = 0.5  # lint-rules fix --diff -j2 / libcst.tool no-op codemod, LiteLLM
 FIX_MEMORY_TARGET_MB = 500
+SMALL_TARGET_LINES = 120_000
 FINDING_MARKERS = {"flake8": ": TRK", "trk": ": TRK", "ruff": "RUF006"}
 
 
@@ -85,9 +86,20 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+# The kernel's ru_maxrss of a child started from this (large) process counts the pages it
+# shared with us before exec; /usr/bin/time, a small process, starts the command instead.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
 def measure(command: Sequence[str], *, cwd: Path | None = None) -> Sample:
     """Run ``command`` once; fail loudly on an unexpected exit status."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+    ):
+        if GNU_TIME:
+            command = [GNU_TIME, "-q", "-f", "%M", "-o", rss.name, *command]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd)
         peak_tree = 0
@@ -108,6 +120,7 @@ def measure(command: Sequence[str], *, cwd: Path | None = None) -> Sample:
         out.seek(0)
         err.seek(0)
         output, errors = out.read(), err.read()
+        max_rss_kb = int(rss.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
     if process.returncode not in EXPECTED_RETURN_CODES:
         raise SystemExit(
             f"run: {' '.join(command[:6])} ... exited {process.returncode}:\n{errors[-3000:]}"
@@ -115,8 +128,8 @@ def measure(command: Sequence[str], *, cwd: Path | None = None) -> Sample:
     return Sample(
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
-        max_rss_mb=usage.ru_maxrss / 1024,
-        tree_rss_mb=max(peak_tree, usage.ru_maxrss) / 1024,
+        max_rss_mb=max_rss_kb / 1024,
+        tree_rss_mb=max(peak_tree, max_rss_kb) / 1024,
         output=output,
     )
 
@@ -212,6 +225,12 @@ class Options:
     fix_package: str
 
 
+def repeats_for(files: Sequence[Path], minimum: int) -> int:
+    """Small file lists run more often (up to 7 times, about 120,000 lines of flake8 work per
+    variant): a few seconds of work is too noisy for a median of two."""
+    return max(minimum, min(7, SMALL_TARGET_LINES // max(corpus.count_lines(files), 1)))
+
+
 def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("nan")
 
@@ -295,9 +314,9 @@ def run(options: Options) -> str:
         dense = package.dense_files
         dense_set = set(dense)
         rest = [path for path in package.files if path not in dense_set]
-        parts = {"dense": (dense, options.repeats)}
+        parts = {"dense": (dense, repeats_for(dense, options.repeats))}
         if options.whole:
-            parts["rest"] = (rest, options.whole_repeats)
+            parts["rest"] = (rest, repeats_for(rest, options.whole_repeats))
         measured: dict[str, dict[str, Series]] = {}
         for part, (files, repeats) in parts.items():
             if not files:
@@ -344,8 +363,9 @@ def run(options: Options) -> str:
                         cpu_ratio <= target,
                     )
                 )
+            runs = "+".join(str(len(measured[p]["flake8"].samples)) for p in used)
             rows.append(
-                f"| {package.label} | {measure_name} | {len(files)} | {lines} "
+                f"| {package.label} | {measure_name} | {len(files)} | {lines} | {runs} "
                 f"| {fmt(total['flake8']['wall'])} / {fmt(total['flake8']['cpu'])} "
                 f"| {fmt(total['trk']['wall'])} / {fmt(total['trk']['cpu'])} "
                 f"| **{fmt(wall_ratio)}** / **{fmt(cpu_ratio)}** "
@@ -358,13 +378,14 @@ def run(options: Options) -> str:
         "## flake8 with the plugin vs without, and Ruff",
         "",
         f"`flake8 --isolated -j1` in two venvs (same flake8), and `ruff check --isolated "
-        f"--no-cache --select RUF006`, over the same file lists. *dense*: median of "
-        f"{options.repeats} interleaved runs; *whole* = dense + rest, the rest timed "
-        f"{options.whole_repeats} time(s). Times in seconds, wall / CPU.",
+        f"--no-cache --select RUF006`, over the same file lists. *whole* = dense + rest "
+        f"(two invocations). Medians of the interleaved runs counted in *runs* (at least "
+        f"{options.repeats} for dense files and {options.whole_repeats} for the rest; small "
+        f"file lists more often). Times in seconds, wall / CPU.",
         "",
-        "| package | part | files | lines | flake8 s | flake8+TRK s | ratio wall / CPU | target "
-        "| ruff s (wall) | ruff / flake8 | TRK findings | RUF006 findings |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| package | part | files | lines | runs | flake8 s | flake8+TRK s | ratio wall / CPU "
+        "| target | ruff s (wall) | ruff / flake8 | TRK findings | RUF006 findings |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
         *rows,
         "",
         f"Startup (flake8 on a one-line file, median of {len(startup['flake8'].samples)}): "
