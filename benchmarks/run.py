@@ -1,6 +1,6 @@
 """Measure flake8-task-tracking against flake8 alone, flake8-async and Ruff, side by side.
 
-    python3 benchmarks/run.py            # the full run (about 20-25 minutes on 2 free cores)
+    python3 benchmarks/run.py            # the full run (25-35 minutes on 2 cores)
     python3 benchmarks/run.py --quick    # a few minutes, for iteration
 
 Everything runs in one process, variants interleaved (A B, then B A, ...) so that machine
