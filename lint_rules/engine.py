@@ -3,9 +3,9 @@
 Source text in, findings out. The pipeline keeps libcst (about ten times slower than ``ast``)
 off everything that cannot matter:
 
-1. each enabled rule's ``trigger()`` regular expression runs over the text (after a plain
-   substring search for its ``trigger_words()``); a file that no rule triggers on costs
-   little more than reading it;
+1. each enabled rule's ``TRIGGER`` (``lint_rules.triggers``) looks for its words with plain
+   substring searches, then runs its regular expression on the lines holding one; a file
+   that no rule triggers on costs little more than reading it;
 2. the ``ast`` tree (flake8's own, or one ``ast.parse``) is indexed cheaply, and each
    triggered rule names the line spans it needs (usually the outermost function around a
    trigger);
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import functools
 import re
 from collections.abc import Collection, Sequence
 from contextlib import ExitStack
@@ -114,37 +113,27 @@ def analyze(
     return sorted(findings)
 
 
-@functools.lru_cache(maxsize=64)
-def _trigger(rule: type[Rule], settings: Settings) -> tuple[tuple[str, ...], re.Pattern[str]]:
-    return rule.trigger_words(settings), rule.trigger(settings)
-
-
 def _may_trigger(rule: type[Rule], settings: Settings, source: str) -> bool:
-    """The cheap part of the pre-filter: a plain substring search for the trigger words."""
-    words = _trigger(rule, settings)[0]
-    return not words or any(word in source for word in words)
+    """The cheap part of the pre-filter: plain substring searches for the trigger words."""
+    return rule.TRIGGER(settings).may_apply(source)
 
 
 def _trigger_lines(
     rule: type[Rule], settings: Settings, source: str, lines: Sequence[str]
 ) -> list[int]:
-    """The lines the rule's trigger matches. With trigger words, the regular expression only
-    runs on the lines that hold one of them."""
-    words, pattern = _trigger(rule, settings)
+    """The lines the rule's trigger matches: its regular expression runs only on the lines
+    that hold one of its words."""
+    trigger = rule.TRIGGER(settings)
     line_starts = [0]
     for text in lines:
         line_starts.append(line_starts[-1] + len(text))
-    if not words:
-        return sorted(
-            {bisect.bisect_right(line_starts, m.start()) for m in pattern.finditer(source)}
-        )
     candidates = set()
-    for word in words:
+    for word in trigger.words:
         offset = source.find(word)
         while offset != -1:
             candidates.add(bisect.bisect_right(line_starts, offset))
             offset = source.find(word, offset + len(word))
-    return sorted(line for line in candidates if pattern.search(lines[line - 1]))
+    return sorted(line for line in candidates if trigger.pattern.search(lines[line - 1]))
 
 
 def _spans(
