@@ -19,7 +19,6 @@ as the oracle that the spans give the same findings.
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 from collections.abc import Collection, Sequence
 from contextlib import ExitStack
@@ -32,6 +31,7 @@ from lint_rules.rule import Fix, Rule, RuleContext, RuleInfo
 from lint_rules.rules import RULES
 from lint_rules.settings import Settings
 from lint_rules.traversal import traverse
+from lint_rules.triggers import Trigger
 
 ANALYSIS_FAILED = RuleInfo(
     code="TRK000",
@@ -87,7 +87,7 @@ def analyze(
     for rule in rules_for(codes):
         if _may_trigger(rule, settings, source):
             lines = lines or split_lines(source)
-            trigger_lines = _trigger_lines(rule, settings, source, lines)
+            trigger_lines = _trigger_lines(rule.TRIGGER(settings), source, lines)
             if trigger_lines:
                 triggered[rule] = trigger_lines
     if not triggered:
@@ -118,22 +118,25 @@ def _may_trigger(rule: type[Rule], settings: Settings, source: str) -> bool:
     return rule.TRIGGER(settings).may_apply(source)
 
 
-def _trigger_lines(
-    rule: type[Rule], settings: Settings, source: str, lines: Sequence[str]
-) -> list[int]:
-    """The lines the rule's trigger matches: its regular expression runs only on the lines
-    that hold one of its words."""
-    trigger = rule.TRIGGER(settings)
-    line_starts = [0]
-    for text in lines:
-        line_starts.append(line_starts[-1] + len(text))
+def _trigger_lines(trigger: Trigger, source: str, lines: Sequence[str]) -> list[int]:
+    """The lines the trigger matches: its regular expression runs only on the lines that hold
+    one of its words."""
     candidates = set()
     for word in trigger.words:
         offset = source.find(word)
         while offset != -1:
-            candidates.add(bisect.bisect_right(line_starts, offset))
+            candidates.add(offset)
             offset = source.find(word, offset + len(word))
-    return sorted(line for line in candidates if trigger.pattern.search(lines[line - 1]))
+    if not candidates:
+        return []
+    line_numbers = set()
+    line, line_end = 0, 0
+    for offset in sorted(candidates):  # one pass over the line lengths, in step
+        while offset >= line_end:
+            line_end += len(lines[line])
+            line += 1
+        line_numbers.add(line)
+    return sorted(n for n in line_numbers if trigger.pattern.search(lines[n - 1]))
 
 
 def _spans(
@@ -227,7 +230,9 @@ def analyze_module(
     source = module.code
     triggered = [rule for rule in rules_for(codes) if _may_trigger(rule, settings, source)]
     lines = split_lines(source)
-    triggered = [rule for rule in triggered if _trigger_lines(rule, settings, source, lines)]
+    triggered = [
+        rule for rule in triggered if _trigger_lines(rule.TRIGGER(settings), source, lines)
+    ]
     if not triggered:
         return []
     try:

@@ -78,9 +78,9 @@ def callbacks(settings: Settings) -> Trigger:
     that ``re`` can skip ahead to the literal."""
     registries = last_names(settings.callback_registries)
     return Trigger(
-        ("run",),
+        ("run(", "run_until_complete", "run as"),
         re.compile(r"run(?:_until_complete)?\s*\(|run\s+as\b"),
-        requires=("callback", "add", *registries),
+        requires=("callback", ".add", *registries),
     )
 
 
