@@ -10,6 +10,7 @@ anything else, or any doubt, falls back to PositionProvider.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,20 +28,27 @@ class Positions:
         self._text_first_line = text_first_line  # file line of the parsed text's first line
         self._span = span
         self._calls: list[cst.Call] = []  # in traversal (= source) order
+        self._definitions: dict[cst.Name, cst.CSTNode] = {}  # a def's or class's name -> it
         self._provider: Any | None = None
         self._ast_calls: dict[str, list[ast.Call]] | None = None
 
     def record(self, node: cst.CSTNode) -> None:
         """Called for every node during the traversal."""
-        if type(node) is cst.Call:
+        node_type = type(node)
+        if node_type is cst.Call:
             self._calls.append(node)
+        elif node_type is cst.ClassDef or node_type is cst.FunctionDef:
+            self._definitions[node.name] = node  # type: ignore[attr-defined]
 
     def of(self, node: cst.CSTNode) -> tuple[int, int]:
         """(1-based line, 0-based column in characters) of ``node`` in the file."""
+        position = None
         if isinstance(node, cst.Call):
             position = self._from_ast(node)
-            if position is not None:
-                return position
+        elif isinstance(node, cst.Name) and node in self._definitions:
+            position = self._definition_name(node)
+        if position is not None:
+            return position
         if self._provider is None:
             self._provider = self._wrapper.resolve(cst.metadata.PositionProvider)
         start = self._provider[node].start
@@ -61,6 +69,26 @@ class Positions:
             return None
         return match.lineno, column
 
+    def _definition_name(self, name: cst.Name) -> tuple[int, int] | None:
+        """The name of a ``def`` or ``class``: the k-th definition of that name in the span
+        is the k-th in the ast; its name follows the keyword on the ast node's line."""
+        same_name = [d for d in self._definitions.values() if d.name.value == name.value]  # type: ignore[attr-defined]
+        candidates = sorted(
+            (
+                node
+                for node in _walk_lines(self._index.tree, self._span.start, self._span.end)
+                if isinstance(node, _AST_DEFINITIONS) and node.name == name.value
+            ),
+            key=lambda node: (node.lineno, node.col_offset),
+        )
+        if len(same_name) != len(candidates):
+            return None
+        match = candidates[same_name.index(self._definitions[name])]
+        line = self._index.lines[match.lineno - 1]
+        keyword = re.compile(rf"\b(?:def|class)\s+({re.escape(name.value)})\b")
+        found = keyword.search(line)
+        return (match.lineno, found.start(1)) if found else None
+
     def _calls_in_ast(self) -> dict[str, list[ast.Call]]:
         if self._ast_calls is None:
             found: dict[str, list[ast.Call]] = {}
@@ -75,21 +103,26 @@ class Positions:
         return self._ast_calls
 
 
+_AST_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
 def _source_order(call: ast.Call) -> tuple[int, int, int, int]:
     """Start position; of two calls starting together (``f(a)(b)``) the outer one first."""
     return call.lineno, call.col_offset, -(call.end_lineno or 0), -(call.end_col_offset or 0)
 
 
-def _walk_lines(node: ast.AST, start: int, end: int) -> Iterator[ast.AST]:
+def _walk_lines(tree: ast.AST, start: int, end: int) -> Iterator[ast.AST]:
     """Every node inside lines start..end, skipping statements that lie outside them."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.stmt) and (
-            child.end_lineno < start or first_line(child) > end  # type: ignore[operator]
+    stack = list(ast.iter_child_nodes(tree))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt) and (
+            node.end_lineno < start or first_line(node) > end  # type: ignore[operator]
         ):
             continue
-        if getattr(child, "lineno", start) >= start and getattr(child, "lineno", end) <= end:
-            yield child
-        yield from _walk_lines(child, start, end)
+        if start <= getattr(node, "lineno", start) <= end:
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _callee_names(func: cst.BaseExpression) -> tuple[str | None, str | None]:

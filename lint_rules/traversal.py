@@ -108,15 +108,19 @@ def traverse(
             table = visits if kind == "visit" else leaves
             table.setdefault(type_name, []).append(getattr(visitor, name))
 
-    def walk(node: cst.CSTNode) -> None:
+    # an explicit stack: deeply nested code (a long implicit string concatenation is a
+    # chain of nested nodes) must not hit Python's recursion limit
+    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    while stack:
+        node, leaving = stack.pop()
         type_name = type(node).__name__
+        if leaving:
+            for callback in leaves.get(type_name, ()):
+                callback(node)
+            leave(node)
+            continue
         enter(node)
         for callback in visits.get(type_name, ()):
             callback(node)
-        for child in source_children(node):
-            walk(child)
-        for callback in leaves.get(type_name, ()):
-            callback(node)
-        leave(node)
-
-    walk(module)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(list(source_children(node))))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lint_rules.engine import analyze
-from tests.expectations import expected_findings
+from tests.expectations import expected_findings, fixture_settings
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.py"))
 
@@ -19,7 +19,9 @@ def test_fixture_findings_are_exactly_the_expected_ones(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     expected = expected_findings(source)
     assert expected, f"{path.name} states no expected finding"
-    findings = sorted(analyze(source), key=lambda f: (f.line, f.code, f.col))
+    findings = sorted(
+        analyze(source, fixture_settings(source)), key=lambda f: (f.line, f.code, f.col)
+    )
     assert [(f.line, f.code) for f in findings] == [(line, code) for line, code, _ in expected], (
         _explain(findings)
     )
@@ -31,7 +33,8 @@ def test_fixture_findings_are_exactly_the_expected_ones(path: Path) -> None:
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda path: path.name)
 def test_span_analysis_matches_full_parse(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
-    assert analyze(source) == analyze(source, full=True)
+    settings = fixture_settings(source)
+    assert analyze(source, settings) == analyze(source, settings, full=True)
 
 
 def _explain(findings: list) -> str:

@@ -1,0 +1,35 @@
+"""The shape of LiteLLM issue #8842: an async success callback in a short-lived script.
+
+`asyncio.run()` cancels every task still pending when `main()` returns, and LiteLLM runs
+`async_log_success_event` in the background: the usage record below is never written.
+
+    lint-rules check examples/litellm_8842.py   # TRK301 on the class, TRK201 on asyncio.run
+"""
+
+import asyncio
+
+import litellm
+from litellm.integrations.custom_logger import CustomLogger
+
+
+class UsageRecorder(CustomLogger):
+    async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):
+        await asyncio.sleep(0.2)  # e.g. an HTTP call to a billing service
+        print(f"recorded usage for {kwargs['model']}")
+
+
+litellm.callbacks.append(UsageRecorder())
+
+
+async def main():
+    response = await litellm.acompletion(
+        model="openai/gpt-4o-mini",
+        messages=[{"role": "user", "content": "Say hello"}],
+        mock_response="Hello!",  # offline: no API key needed
+    )
+    print(response.choices[0].message.content)
+    await asyncio.sleep(0.05)  # the callback has started; main() returns before it ends
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
