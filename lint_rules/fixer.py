@@ -39,7 +39,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import libcst as cst
-from libcst.codemod import CodemodContext, TransformFailure, TransformSuccess, transform_module
+from libcst.codemod import (
+    CodemodContext,
+    TransformExit,
+    TransformFailure,
+    TransformSuccess,
+    transform_module,
+)
 
 from lint_rules import config
 from lint_rules.codemod import (
@@ -288,7 +294,7 @@ def _transform_any_depth(path: Path, text: str, job: Job) -> tuple[FixOutcome, s
         stack = threading.stack_size(DEEP_STACK_BYTES)
         sys.setrecursionlimit(max(limit, DEEP_RECURSION_LIMIT))
         try:
-            thread = threading.Thread(target=transform, name="lint-rules-deep-stack")
+            thread = threading.Thread(target=transform, name="lint-rules-deep", daemon=True)
             thread.start()
             thread.join()
         finally:
@@ -312,6 +318,8 @@ def _transform(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
         context, settings=job.settings, selection=job.selection, options=job.options
     )
     result = transform_module(command, text)
+    if isinstance(result, TransformExit):  # libcst's runner caught a Ctrl-C: stop the run
+        raise KeyboardInterrupt
     if isinstance(result, TransformFailure):
         error = result.error
         if isinstance(error, cst.ParserSyntaxError):

@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from lint_rules import fixer
+from lint_rules.codemod import TrackTasks
 from lint_rules.fixer import WORKER_DIED
 from lint_rules.selection import Selection
 from lint_rules.settings import Settings
@@ -281,6 +282,7 @@ def test_untouched_files_keep_bytes_mode_owner_inode_and_mtime(tmp_path: Path, c
 DYING_WORKER = """
 import os, signal, sys
 from lint_rules import fixer
+from lint_rules.codemod import TrackTasks
 from lint_rules.fixer import WORKER_DIED
 from lint_rules.cli import main
 fix_file = fixer._fix_file
@@ -315,3 +317,25 @@ def test_a_dying_worker_is_reported_and_the_run_ends_cleanly(
     )
     versions = {name: originals_and_fixed[name] for name in names}
     assert assert_each_file_original_or_fixed(tmp_path, versions) == 40 - len(errors)
+
+
+def test_ctrl_c_during_the_rewrite_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """libcst's runner turns a KeyboardInterrupt into a TransformExit result: the run must
+    stop there, not take it for "nothing to change" and go on to the next file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(GOOD)
+    (tmp_path / "b.py").write_text(GOOD)
+    rewrites = []
+
+    def interrupted(command: TrackTasks, tree: object) -> object:
+        rewrites.append(command.context.filename)
+        raise KeyboardInterrupt  # Ctrl-C while libcst works on the file
+
+    monkeypatch.setattr(TrackTasks, "transform_module_impl", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        lint_rules(capsys, "fix", "a.py", "b.py")
+    assert rewrites == ["a.py"]
+    assert (tmp_path / "a.py").read_text() == GOOD and (tmp_path / "b.py").read_text() == GOOD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "b.py"]
