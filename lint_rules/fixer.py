@@ -63,8 +63,8 @@ from lint_rules.settings import ConfigError, Settings
 
 PROGRESS_MIN_FILES = 10  # fewer files than this finish before a progress line helps
 WORKER_DIED = (
-    "not processed: a worker process died (killed, or out of memory?); file left alone, "
-    "run again (with -j 1 to find the file)"
+    "result lost: a worker process died (killed, or out of memory?); the file is as it was "
+    "or fully fixed, run again (with -j 1 to find the file that kills it)"
 )
 
 

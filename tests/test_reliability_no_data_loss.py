@@ -316,7 +316,8 @@ def test_a_dying_worker_is_reported_and_the_run_ends_cleanly(
         f", {len(errors)} failed"
     )
     versions = {name: originals_and_fixed[name] for name in names}
-    assert assert_each_file_original_or_fixed(tmp_path, versions) == 40 - len(errors)
+    # a file reported fixed is fixed; one whose result was lost may be either
+    assert assert_each_file_original_or_fixed(tmp_path, versions) >= 40 - len(errors)
 
 
 def test_ctrl_c_during_the_rewrite_stops_the_run(
