@@ -9,7 +9,9 @@ walrus, tuple and chained assignments, local sets, module-level sets, awaits, re
 async functions, nested functions, methods of classes that keep ``self.loop``, class bodies
 and module-level code; in blocks, one-line suites and ``;``-joined lines, with comments,
 blank lines, several indentation styles and line endings, and the names the codemod would
-like to use (``_task``, ``_background_tasks``) sometimes already taken.
+like to use (``_task``, ``_background_tasks``) sometimes already taken. A third of the modules
+also hold LiteLLM callback classes (with and without a dispatch-mode declaration, valid or
+not), a registration, an entry coroutine that drains or not, and its entry point.
 
 ``kept_modules()`` uses only shapes that keep their task, ``spliced_modules()`` appends such
 code to a module from ``hypothesmith`` (arbitrary valid Python around it). Every module they
@@ -368,11 +370,95 @@ def render(header: list[str], body: Lines, indent: str, newline: str) -> str:
     return newline.join(out) + newline
 
 
+# -- LiteLLM callbacks (TRK2xx, TRK3xx) ------------------------------------------------------
+
+CALLBACK_IMPORTS = [
+    "import litellm",
+    "from litellm.integrations.custom_logger import CustomLogger",
+    "from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER",
+    "from typing import ClassVar",
+]
+HOOK_PARAMETERS = "(self, kwargs, response_obj, start_time, end_time)"
+
+
+@st.composite
+def callback_class(draw: st.DrawFn, where: Where, number: int) -> Lines:
+    """A CustomLogger subclass: an async hook, a dispatch-mode declaration or none."""
+    base = "CustomLogger" if number == 0 else draw(st.sampled_from(["CustomLogger", "Audit0"]))
+    declaration = draw(st.sampled_from([
+        "", 'dispatch_mode = "blocking"', 'dispatch_mode = "fire_and_forget"',
+        'dispatch_mode: ClassVar[str] = "blocking"', 'dispatch_mode = "sometimes"',
+        "dispatch_mode = MODE",
+    ]))  # fmt: skip
+    hook = replace(where, function=True, is_async=True, method=True, depth=where.depth + 2)
+    lines: Lines = [(0, f"class Audit{number}({base}):")]
+    if declaration:
+        lines.append((1, declaration))
+    lines += [(1, f"async def async_log_success_event{HOOK_PARAMETERS}:"), *_nest(_nest(
+        draw(block(hook))))]  # fmt: skip
+    if draw(st.booleans()):
+        lines += [(1, f"def log_success_event{HOOK_PARAMETERS}:"), (2, "pass")]
+    return lines
+
+
+REGISTRATIONS = (
+    "litellm.callbacks = [handler]",
+    "litellm.callbacks.append(handler)",
+    "litellm.callbacks += [handler]",
+    "litellm.success_callback.append(async_hook)",
+    "litellm.logging_callback_manager.add_litellm_callback(handler)",
+    'setattr(litellm, "callbacks", [handler])',
+)
+DRAINS = (
+    "",
+    "await GLOBAL_LOGGING_WORKER.flush()",
+    "await asyncio.gather(*_background_tasks)",
+    "await handler.flush_queue()",
+)
+ENTRY_POINTS = (
+    ["asyncio.run(main())"],
+    ["asyncio.Runner().run(main())"],
+    ["loop = asyncio.new_event_loop()", "loop.run_until_complete(main())", "loop.close()"],
+)
+
+
+@st.composite
+def callback_part(draw: st.DrawFn, where: Where) -> Lines:
+    """Callback classes, a registration, an entry coroutine that may drain, its entry point."""
+    lines: Lines = []
+    for number in range(draw(st.integers(1, 2))):
+        lines += [(0, ""), *draw(callback_class(where, number))]
+    lines += [
+        (0, ""),
+        (0, "async def async_hook(*args):"),
+        (1, "pass"),
+        (0, ""),
+        (0, "handler = Audit0()"),
+        (0, draw(st.sampled_from(REGISTRATIONS))),
+        (0, ""),
+        (0, "async def main():"),
+        (1, 'await litellm.acompletion(model="m", messages=[])'),
+    ]
+    if draw(st.booleans()):
+        lines.append((1, 'await litellm.acompletion(model="m", messages=[], callbacks=[handler])'))
+    drain = draw(st.sampled_from(DRAINS))
+    if drain:
+        lines.append((1, drain))
+    lines.append((0, ""))
+    entry = draw(st.sampled_from(ENTRY_POINTS))
+    if draw(st.booleans()):
+        return [*lines, (0, 'if __name__ == "__main__":'), *((1, line) for line in entry)]
+    return [*lines, *((0, line) for line in entry)]
+
+
 @st.composite
 def _modules(draw: st.DrawFn, kept_only: bool) -> str:
     header = draw(module_header())
     top = Where(kept_only=kept_only)
     body: Lines = []
+    if draw(st.integers(0, 2)) == 0:
+        header += CALLBACK_IMPORTS
+        body += draw(callback_part(top))
     for _ in range(draw(st.integers(1, 3))):
         body.append((0, ""))
         choice = draw(st.sampled_from(["function", "async", "class", "module"]))

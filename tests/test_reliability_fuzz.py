@@ -93,8 +93,9 @@ def assert_codemod_properties(source: str) -> None:
         after = check_everywhere(fixed)
         assert not [f for f in after if f.code == ANALYSIS_FAILED.code]
         assert fixable(after) == [], "the output still has findings the codemod could fix"
-        # what the codemod cannot fix stays reported: it removes only what it fixed
-        assert len(before) - count == len(after)
+        # what the codemod cannot fix stays reported: it removes only what it fixed (and may
+        # add TRK202: a tracking set that asyncio.run() does not drain, the next step)
+        assert len(before) - count == len([f for f in after if f.code != "TRK202"])
         again, count_again = fix_text(fixed, Path(directory))
         assert (again, count_again) == (fixed, 0), "fixing the output changed it again"
 
