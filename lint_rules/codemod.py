@@ -176,23 +176,26 @@ def _declare(cls: cst.ClassDef, declaration: cst.SimpleStatementLine) -> cst.Cla
 def drain(fix: Fix, context: FixContext) -> Edit:
     """TRK201/TRK202: await the drains at every exit of the entry coroutine (``exits``):
     ``asyncio.gather(*<set>, return_exceptions=True)`` for each tracking set in
-    ``fix.names``, then each ``(module, path)`` of ``fix.extra["awaits"]``, imported."""
+    ``fix.names``, and each ``(module, path)`` of ``fix.extra["awaits"]``, imported."""
     function = fix.statement
     assert isinstance(function, cst.FunctionDef)
     if exits.is_generator(function):
         raise Unfixable("the entry coroutine is a generator")
     if not exits.exit_count(function):
         raise Unfixable("the entry coroutine never returns")
-    awaits: list[str] = []
-    for name in fix.names:
-        asyncio = context.import_name("asyncio")
-        awaits.append(f"{asyncio}.gather(*{name}, return_exceptions=True)")
-    for module, path in fix.extra.get("awaits", ()):
-        head, dot, rest = path.partition(".")
+    calls: Sequence[tuple[str, str]] = fix.extra.get("awaits", ())
+    for module, path in calls:
         if not module:
             raise Unfixable(f"the drain {path}() names no module to import it from")
-        awaits.append(f"{context.import_name(module, head)}{dot}{rest}()")
-    return context.drain_at_exits(function, awaits)
+    gathers = [
+        f"{context.import_name('asyncio')}.gather(*{name}, return_exceptions=True)"
+        for name in fix.names
+    ]
+    drains = []
+    for module, path in calls:
+        head, dot, rest = path.partition(".")
+        drains.append(f"{context.import_name(module, head)}{dot}{rest}()")
+    return context.drain_at_exits(function, gathers, drains)
 
 
 FIX_KINDS: dict[str, FixKind] = {
@@ -331,24 +334,31 @@ class FixContext:
                     self._bindings.setdefault(local, set()).add(kind)
         return self._bindings
 
-    def drain_at_exits(self, function: cst.FunctionDef, awaits: Sequence[str]) -> RewriteNode:
-        """The edit awaiting ``awaits`` (expressions) at every exit of ``function``; the
-        findings on one coroutine share it, each adding its awaits once."""
+    def drain_at_exits(
+        self, function: cst.FunctionDef, gathers: Sequence[str], drains: Sequence[str]
+    ) -> RewriteNode:
+        """The edit awaiting ``gathers`` and then ``drains`` (expressions) at every exit of
+        ``function``. The findings on one coroutine share it, each adding its awaits once;
+        the tracking sets come first (their tasks may still fire library callbacks)."""
         if function not in self._drains:
             result = (
                 self.fresh_name(function, RESULT_NAME) if exits.computes_return(function) else None
             )
-            pending: list[str] = []
+            pending: tuple[list[str], list[str]] = ([], [])
             config = self.module.config_for_parsing
 
             def rewrite(node: cst.FunctionDef) -> cst.FunctionDef:
-                drains = [cst.parse_statement(f"await {code}\n", config) for code in pending]
-                statements = [small for line in drains for small in line.body]  # type: ignore[attr-defined]
+                lines = [
+                    cst.parse_statement(f"await {code}\n", config)
+                    for code in [*pending[0], *pending[1]]
+                ]
+                statements = [small for line in lines for small in line.body]  # type: ignore[attr-defined]
                 return exits.at_exits(node, statements, result)
 
             self._drains[function] = (RewriteNode(function, rewrite), pending)
         edit, pending = self._drains[function]
-        pending.extend(code for code in awaits if code not in pending)
+        for known, new in zip(pending, (gathers, drains)):
+            known.extend(code for code in new if code not in known)
         return edit
 
     def know_code(self, node: cst.CSTNode, code: str) -> None:
