@@ -334,3 +334,18 @@ def test_every_entry_point_of_one_coroutine_shares_one_drain() -> None:
     fixed = fix(source, DRAIN)
     assert fixed.count("await asyncio.gather(") == 1
     assert codes(fixed) == []
+
+
+# -- the bundled example ------------------------------------------------------------------------
+
+
+def test_the_fixed_example_is_what_the_codemod_makes_of_the_example(tmp_path: Path) -> None:
+    examples = Path(__file__).parents[1] / "examples"
+    shutil.copyfile(examples / "litellm_8842.py", tmp_path / "litellm_8842.py")
+    options = ["--declare-dispatch-mode=fire_and_forget", "--drain"]
+    result = lint_rules("fix", *options, "litellm_8842.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "fixed litellm_8842.py (2 findings)\n"
+    fixed = (tmp_path / "litellm_8842.py").read_bytes()
+    assert fixed == (examples / "litellm_8842_fixed.py").read_bytes()
+    assert " ".join(options) in (examples / "litellm_8842.py").read_text()
