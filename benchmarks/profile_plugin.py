@@ -140,7 +140,7 @@ def _triggers(source: str, settings: Settings) -> bool:
     """The engine's pre-filter on its own (whichever form the engine at hand has)."""
     if hasattr(engine, "_may_trigger"):
         return engine._may_trigger(TaskRules, settings, source) and bool(
-            engine._trigger_lines(TaskRules, settings, source, engine.split_lines(source))
+            engine._trigger_lines(TaskRules.TRIGGER(settings), source, engine.split_lines(source))
         )
     return bool(TaskRules.trigger(settings).search(source))
 

@@ -3,9 +3,9 @@
 Source text in, findings out. The pipeline keeps libcst (about ten times slower than ``ast``)
 off everything that cannot matter:
 
-1. each enabled rule's ``trigger()`` regular expression runs over the text (after a plain
-   substring search for its ``trigger_words()``); a file that no rule triggers on costs
-   little more than reading it;
+1. each enabled rule's ``TRIGGER`` (``lint_rules.triggers``) looks for its words with plain
+   substring searches, then runs its regular expression on the lines holding one; a file
+   that no rule triggers on costs little more than reading it;
 2. the ``ast`` tree (flake8's own, or one ``ast.parse``) is indexed cheaply, and each
    triggered rule names the line spans it needs (usually the outermost function around a
    trigger);
@@ -19,8 +19,6 @@ as the oracle that the spans give the same findings.
 from __future__ import annotations
 
 import ast
-import bisect
-import functools
 import re
 from collections.abc import Collection, Sequence
 from contextlib import ExitStack
@@ -33,6 +31,7 @@ from lint_rules.rule import Fix, Rule, RuleContext, RuleInfo
 from lint_rules.rules import RULES
 from lint_rules.settings import Settings
 from lint_rules.traversal import traverse
+from lint_rules.triggers import Trigger
 
 ANALYSIS_FAILED = RuleInfo(
     code="TRK000",
@@ -88,7 +87,7 @@ def analyze(
     for rule in rules_for(codes):
         if _may_trigger(rule, settings, source):
             lines = lines or split_lines(source)
-            trigger_lines = _trigger_lines(rule, settings, source, lines)
+            trigger_lines = _trigger_lines(rule.TRIGGER(settings), source, lines)
             if trigger_lines:
                 triggered[rule] = trigger_lines
     if not triggered:
@@ -114,37 +113,30 @@ def analyze(
     return sorted(findings)
 
 
-@functools.lru_cache(maxsize=64)
-def _trigger(rule: type[Rule], settings: Settings) -> tuple[tuple[str, ...], re.Pattern[str]]:
-    return rule.trigger_words(settings), rule.trigger(settings)
-
-
 def _may_trigger(rule: type[Rule], settings: Settings, source: str) -> bool:
-    """The cheap part of the pre-filter: a plain substring search for the trigger words."""
-    words = _trigger(rule, settings)[0]
-    return not words or any(word in source for word in words)
+    """The cheap part of the pre-filter: plain substring searches for the trigger words."""
+    return rule.TRIGGER(settings).may_apply(source)
 
 
-def _trigger_lines(
-    rule: type[Rule], settings: Settings, source: str, lines: Sequence[str]
-) -> list[int]:
-    """The lines the rule's trigger matches. With trigger words, the regular expression only
-    runs on the lines that hold one of them."""
-    words, pattern = _trigger(rule, settings)
-    line_starts = [0]
-    for text in lines:
-        line_starts.append(line_starts[-1] + len(text))
-    if not words:
-        return sorted(
-            {bisect.bisect_right(line_starts, m.start()) for m in pattern.finditer(source)}
-        )
+def _trigger_lines(trigger: Trigger, source: str, lines: Sequence[str]) -> list[int]:
+    """The lines the trigger matches: its regular expression runs only on the lines that hold
+    one of its words."""
     candidates = set()
-    for word in words:
+    for word in trigger.words:
         offset = source.find(word)
         while offset != -1:
-            candidates.add(bisect.bisect_right(line_starts, offset))
+            candidates.add(offset)
             offset = source.find(word, offset + len(word))
-    return sorted(line for line in candidates if pattern.search(lines[line - 1]))
+    if not candidates:
+        return []
+    line_numbers = set()
+    line, line_end = 0, 0
+    for offset in sorted(candidates):  # one pass over the line lengths, in step
+        while offset >= line_end:
+            line_end += len(lines[line])
+            line += 1
+        line_numbers.add(line)
+    return sorted(n for n in line_numbers if trigger.pattern.search(lines[n - 1]))
 
 
 def _spans(
@@ -238,7 +230,9 @@ def analyze_module(
     source = module.code
     triggered = [rule for rule in rules_for(codes) if _may_trigger(rule, settings, source)]
     lines = split_lines(source)
-    triggered = [rule for rule in triggered if _trigger_lines(rule, settings, source, lines)]
+    triggered = [
+        rule for rule in triggered if _trigger_lines(rule.TRIGGER(settings), source, lines)
+    ]
     if not triggered:
         return []
     try:

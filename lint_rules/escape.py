@@ -416,7 +416,7 @@ class Verdicts:
             collector = _EventCollector()
             body = getattr(function, "body", None)
             if body is not None:
-                collector.walk(body, (), (), False)
+                collector.walk(body, _Place())
             self._events[id(function)] = collector.events
         return self._events[id(function)]
 
@@ -452,6 +452,25 @@ def _comprehension_targets(node: cst.CSTNode) -> set[str]:
     return names
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where the walk is: the statements around it, the loop bodies it is in, and whether a
+    nested function, lambda or class lies between it and the function analysed."""
+
+    chain: tuple[Step, ...] = ()
+    loops: tuple[cst.CSTNode, ...] = ()
+    nested: bool = False
+
+    def at(self, step: Step) -> _Place:
+        return _Place((*self.chain, step), self.loops, self.nested)
+
+    def looping(self, loop: cst.CSTNode) -> _Place:
+        return _Place(self.chain, (*self.loops, loop), self.nested)
+
+    def in_nested_scope(self) -> _Place:
+        return _Place(self.chain, self.loops, True)
+
+
 class _EventCollector:
     """Walks a function body in evaluation order, recording each Name as a binding or a use
     with the statements, loops and nested scopes around it."""
@@ -461,124 +480,97 @@ class _EventCollector:
         self._order = 0
 
     def _record(
-        self,
-        name: cst.Name,
-        binding: bool,
-        chain: tuple[Step, ...],
-        loops: tuple[cst.CSTNode, ...],
-        nested: bool,
-        kill_points: tuple[Step, ...] = (),
+        self, name: cst.Name, binding: bool, place: _Place, kill_points: tuple[Step, ...] = ()
     ) -> None:
         self._order += 1
-        event = Event(self._order, name, binding, chain, loops, nested, kill_points)
+        event = Event(
+            self._order, name, binding, place.chain, place.loops, place.nested, kill_points
+        )
         self.events.setdefault(name.value, []).append(event)
 
-    def walk(
-        self,
-        node: cst.CSTNode,
-        chain: tuple[Step, ...],
-        loops: tuple[cst.CSTNode, ...],
-        nested: bool,
-    ) -> None:
+    def walk(self, node: cst.CSTNode, place: _Place) -> None:
         if isinstance(node, cst.Name):
-            self._record(node, False, chain, loops, nested)
+            self._record(node, False, place)
         elif isinstance(node, _SEQUENCE_OWNERS):
             is_line = isinstance(node, cst.SimpleStatementLine)
             for index, statement in enumerate(node.body):
-                self.walk(statement, (*chain, Step(id(node), index, is_line)), loops, nested)
+                self.walk(statement, place.at(Step(id(node), index, is_line)))
         elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            self._walk_assignment(node, chain, loops, nested)
+            self._walk_assignment(node, place)
         elif isinstance(node, cst.NamedExpr):
-            self.walk(node.value, chain, loops, nested)
-            self._walk_target(node.target, chain, loops, nested)
+            self.walk(node.value, place)
+            self._walk_target(node.target, place)
         elif isinstance(node, _LOOPS):
             if isinstance(node, cst.For):
-                self.walk(node.iter, chain, loops, nested)
-                self._walk_target(node.target, chain, (*loops, node), nested)
+                self.walk(node.iter, place)
+                self._walk_target(node.target, place.looping(node))
             else:
-                self.walk(node.test, chain, (*loops, node), nested)
-            self.walk(node.body, chain, (*loops, node), nested)
+                self.walk(node.test, place.looping(node))
+            self.walk(node.body, place.looping(node))
             if node.orelse is not None:
-                self.walk(node.orelse, chain, loops, nested)
+                self.walk(node.orelse, place)
         elif isinstance(node, cst.WithItem):
-            self.walk(node.item, chain, loops, nested)
+            self.walk(node.item, place)
             if node.asname is not None:
-                self._walk_target(node.asname.name, chain, loops, nested)
+                self._walk_target(node.asname.name, place)
         elif isinstance(node, cst.ExceptHandler):
             if node.type is not None:
-                self.walk(node.type, chain, loops, nested)
+                self.walk(node.type, place)
             if node.name is not None:
-                self._walk_target(node.name.name, chain, loops, nested)
-            self.walk(node.body, chain, loops, nested)
+                self._walk_target(node.name.name, place)
+            self.walk(node.body, place)
         elif isinstance(node, _NESTED_SCOPES):
             own_name = getattr(node, "name", None)
             for child in source_children(node):
                 if child is not own_name:
-                    self.walk(child, chain, loops, True)
+                    self.walk(child, place.in_nested_scope())
         elif isinstance(node, _COMPREHENSIONS):
-            self._walk_comprehension(node, chain, loops, nested)
+            self._walk_comprehension(node, place)
         elif isinstance(node, cst.Attribute):
-            self.walk(node.value, chain, loops, nested)  # `.attr` is not a variable
+            self.walk(node.value, place)  # `.attr` is not a variable
         elif isinstance(node, (cst.Arg, cst.Param)) and getattr(node, "keyword", None):
-            self.walk(node.value, chain, loops, nested)  # `f(name=...)`: not a variable
-        elif isinstance(node, (cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
-            return
-        else:
+            self.walk(node.value, place)  # `f(name=...)`: not a variable
+        elif not isinstance(node, (cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
             for child in source_children(node):
-                self.walk(child, chain, loops, nested)
+                self.walk(child, place)
 
     def _walk_assignment(
-        self,
-        node: cst.Assign | cst.AnnAssign | cst.AugAssign,
-        chain: tuple[Step, ...],
-        loops: tuple[cst.CSTNode, ...],
-        nested: bool,
+        self, node: cst.Assign | cst.AnnAssign | cst.AugAssign, place: _Place
     ) -> None:
         if node.value is not None:
-            self.walk(node.value, chain, loops, nested)
+            self.walk(node.value, place)
         if isinstance(node, cst.AugAssign):
-            self.walk(node.target, chain, loops, nested)  # `x += y` reads x first
+            self.walk(node.target, place)  # `x += y` reads x first
         if isinstance(node, cst.AnnAssign) and node.value is None:
             return  # `x: int` binds nothing
-        kill_points = chain[-1:]
-        if chain and chain[-1].is_line and len(chain) > 1:
-            kill_points = chain[-2:]
+        chain = place.chain
+        # the statement surely rebinds its names where it stands, and so does its line
+        kill_points = chain[-2:] if len(chain) > 1 and chain[-1].is_line else chain[-1:]
         targets = node.targets if isinstance(node, cst.Assign) else [node]
         for target in targets:
-            self._walk_target(target.target, chain, loops, nested, kill_points)
+            self._walk_target(target.target, place, kill_points)
 
     def _walk_target(
-        self,
-        target: cst.BaseExpression,
-        chain: tuple[Step, ...],
-        loops: tuple[cst.CSTNode, ...],
-        nested: bool,
-        kill_points: tuple[Step, ...] = (),
+        self, target: cst.BaseExpression, place: _Place, kill_points: tuple[Step, ...] = ()
     ) -> None:
         if isinstance(target, cst.Name):
-            if not nested:  # a nested scope's assignment binds its own variable
-                self._record(target, True, chain, loops, nested, kill_points)
+            if not place.nested:  # a nested scope's assignment binds its own variable
+                self._record(target, True, place, kill_points)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
-                self._walk_target(element.value, chain, loops, nested, kill_points)
+                self._walk_target(element.value, place, kill_points)
         elif isinstance(target, cst.StarredElement):
-            self._walk_target(target.value, chain, loops, nested, kill_points)
+            self._walk_target(target.value, place, kill_points)
         else:  # attribute or subscript targets read their parts
-            self.walk(target, chain, loops, nested)
+            self.walk(target, place)
 
-    def _walk_comprehension(
-        self,
-        node: cst.CSTNode,
-        chain: tuple[Step, ...],
-        loops: tuple[cst.CSTNode, ...],
-        nested: bool,
-    ) -> None:
+    def _walk_comprehension(self, node: cst.CSTNode, place: _Place) -> None:
         local = _comprehension_targets(node)
         outer_iter = node.for_in.iter  # type: ignore[attr-defined]
-        self.walk(outer_iter, chain, loops, nested)
+        self.walk(outer_iter, place)
         for name in _names(node, outer_iter):
             if name.value not in local:
-                self._record(name, False, chain, loops, nested)
+                self._record(name, False, place)
 
 
 def _names(node: cst.CSTNode, skip: cst.CSTNode) -> Iterator[cst.Name]:

@@ -1,4 +1,8 @@
-"""The flake8 face: a thin shell around ``engine.analyze``."""
+"""The flake8 face: a thin shell around ``engine.analyze``.
+
+The engine (and with it libcst, a quarter of a second to import) is imported only once a file
+passes the text pre-filter, so flake8 runs over code without asyncio tasks pay almost nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from lint_rules import __version__
-from lint_rules.engine import analyze
 from lint_rules.settings import OPTIONS, Settings, split_list
+from lint_rules.triggers import may_matter
 
 
 class Plugin:
@@ -42,5 +46,9 @@ class Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         source = "".join(self.lines)
+        if not may_matter(source, self.settings):
+            return
+        from lint_rules.engine import analyze  # imports libcst: only for files that can matter
+
         for finding in analyze(source, self.settings, tree=self.tree):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

@@ -89,7 +89,7 @@ class ModuleIndex:
         for statement in module_level_statements(tree.body):
             self._record(statement)
         self._starts = [first_line(statement) for statement in tree.body]
-        self._class_loops: dict[ast.ClassDef, frozenset[str]] = {}
+        self._class_loops: dict[tuple[ast.ClassDef, str], bool] = {}
 
     def _record(self, statement: ast.stmt) -> None:
         if isinstance(statement, ast.Import):
@@ -237,34 +237,41 @@ class ModuleIndex:
     # -- classes -----------------------------------------------------------------------
 
     def class_binds_loop(self, cls: ast.ClassDef, attribute: str) -> bool:
-        """``cls`` binds ``attribute`` to an event loop (see ``class_loop_attributes``). A
-        text search of the class's lines first spares walking classes that never assign it."""
-        assigned = re.compile(rf"\b{re.escape(attribute)}\s*(?::[^=\n]*)?=(?!=)|\b{attribute}\s*:")
-        class_lines = self.lines[first_line(cls) - 1 : cls.end_lineno]
-        if not any(assigned.search(line) for line in class_lines):
-            return False
-        return attribute in self.class_loop_attributes(cls)
+        """``cls`` binds ``attribute`` to an event loop: ``self.x = asyncio.get_running_loop()``
+        in a method, ``self.x = loop`` from a parameter annotated ``AbstractEventLoop``, or a
+        class-level annotation or assignment. A text search of the class's lines finds where it
+        is assigned; only those statements and methods are looked at."""
+        key = (cls, attribute)
+        if key not in self._class_loops:
+            assigned = re.compile(
+                rf"\b{re.escape(attribute)}\s*(?::[^=\n]*)?=(?!=)|\b{re.escape(attribute)}\s*:"
+            )
+            start = first_line(cls)
+            hits = [
+                number
+                for number, text in enumerate(self.lines[start - 1 : cls.end_lineno], start)
+                if assigned.search(text)
+            ]
+            self._class_loops[key] = any(
+                name == attribute
+                for statement in cls.body
+                if any(first_line(statement) <= hit <= statement.end_lineno for hit in hits)  # type: ignore[operator]
+                for name in self._statement_loop_attributes(statement)
+            )
+        return self._class_loops[key]
 
-    def class_loop_attributes(self, cls: ast.ClassDef) -> frozenset[str]:
-        """Attributes of ``cls`` bound to an event loop: ``self.x = asyncio.get_running_loop()``
-        in any method, ``self.x = loop`` from a parameter annotated ``AbstractEventLoop``, or a
-        class-level annotation or assignment."""
-        if cls not in self._class_loops:
-            self._class_loops[cls] = frozenset(self._class_loop_attributes(cls))
-        return self._class_loops[cls]
-
-    def _class_loop_attributes(self, cls: ast.ClassDef) -> Iterator[str]:
-        for statement in cls.body:
-            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-                if self._is_loop_annotation(statement.annotation, {}) or self._is_loop_value(
-                    statement.value, {}
-                ):
-                    yield statement.target.id
-            elif isinstance(statement, ast.Assign) and self._is_loop_value(statement.value, {}):
-                for target in statement.targets:
-                    yield from bound_names(target)
-            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                yield from self._method_loop_attributes(statement)
+    def _statement_loop_attributes(self, statement: ast.stmt) -> Iterator[str]:
+        """The loop attributes a statement of a class body binds."""
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            if self._is_loop_annotation(statement.annotation, {}) or self._is_loop_value(
+                statement.value, {}
+            ):
+                yield statement.target.id
+        elif isinstance(statement, ast.Assign) and self._is_loop_value(statement.value, {}):
+            for target in statement.targets:
+                yield from bound_names(target)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from self._method_loop_attributes(statement)
 
     def _method_loop_attributes(self, method: FunctionNode) -> Iterator[str]:
         arguments = [*method.args.posonlyargs, *method.args.args]

@@ -111,16 +111,18 @@ def _source_order(call: ast.Call) -> tuple[int, int, int, int]:
     return call.lineno, call.col_offset, -(call.end_lineno or 0), -(call.end_col_offset or 0)
 
 
-def _walk_lines(node: ast.AST, start: int, end: int) -> Iterator[ast.AST]:
+def _walk_lines(tree: ast.AST, start: int, end: int) -> Iterator[ast.AST]:
     """Every node inside lines start..end, skipping statements that lie outside them."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.stmt) and (
-            child.end_lineno < start or first_line(child) > end  # type: ignore[operator]
+    stack = list(ast.iter_child_nodes(tree))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt) and (
+            node.end_lineno < start or first_line(node) > end  # type: ignore[operator]
         ):
             continue
-        if getattr(child, "lineno", start) >= start and getattr(child, "lineno", end) <= end:
-            yield child
-        yield from _walk_lines(child, start, end)
+        if start <= getattr(node, "lineno", start) <= end:
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _callee_names(func: cst.BaseExpression) -> tuple[str | None, str | None]:

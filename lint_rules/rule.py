@@ -7,8 +7,7 @@ may carry a ``Fix``: a description of a safe rewrite that the codemod applies la
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,6 +18,7 @@ from lint_rules.positions import Positions
 if TYPE_CHECKING:
     from lint_rules.index import ModuleIndex, Span
     from lint_rules.settings import Settings
+    from lint_rules.triggers import Trigger
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,15 @@ class Report:
 class Rule(cst.BatchableCSTVisitor):
     """Base class of every rule family.
 
-    Subclasses set ``INFOS`` (the codes they may report) and implement ``trigger()``, a cheap
-    regular expression that must match the source of any file they could report on, and
-    ``regions()``, the line spans they need parsed. The engine guarantees that a rule only
-    ever sees spans it asked for (possibly merged with neighbouring ones).
+    Subclasses set ``INFOS`` (the codes they may report) and ``TRIGGER`` (their family's
+    cheap text test in ``lint_rules.triggers``: it must accept every file and line they could
+    report on), and implement ``regions()``, the line spans they need parsed. The engine
+    guarantees that a rule only ever sees spans it asked for (possibly merged with
+    neighbouring ones).
     """
 
     INFOS: ClassVar[Sequence[RuleInfo]] = ()
+    TRIGGER: ClassVar[Callable[[Settings], Trigger]]
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__()
@@ -75,17 +77,6 @@ class Rule(cst.BatchableCSTVisitor):
         self.settings = context.settings
         self.index = context.index
         self.reports: list[Report] = []
-
-    @classmethod
-    def trigger(cls, settings: Settings) -> re.Pattern[str]:
-        raise NotImplementedError
-
-    @classmethod
-    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
-        """Optional: words at least one of which every ``trigger()`` match contains. The
-        engine looks for them with a plain substring search (much faster than a regular
-        expression) before running ``trigger()``; empty means no such shortcut."""
-        return ()
 
     @classmethod
     def regions(

@@ -82,3 +82,24 @@ def test_task_factories_option_adds_a_factory(tmp_path: Path) -> None:
     assert flake8(tmp_path).stdout == ""
     result = flake8(tmp_path, "--trk-task-factories=mypkg.spawn")
     assert result.stdout.startswith("./app.py:5:5: TRK101 the task from spawn()")
+
+
+def test_plugin_imports_libcst_only_for_files_that_can_matter(tmp_path: Path) -> None:
+    """libcst costs about a quarter of a second to import: a flake8 run over files with no
+    trigger word must not pay it (the plugin's pre-filter runs first)."""
+    probe = textwrap.dedent(
+        """\
+        import ast, sys
+        from lint_rules.flake8_plugin import Plugin
+        quiet = "x = 1\\n"
+        list(Plugin(ast.parse(quiet), [quiet]).run())
+        print("libcst" in sys.modules)
+        busy = "import asyncio\\nasyncio.ensure_future(go())\\n"
+        list(Plugin(ast.parse(busy), [busy]).run())
+        print("libcst" in sys.modules)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]

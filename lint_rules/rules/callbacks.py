@@ -55,6 +55,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from lint_rules import triggers
 from lint_rules.index import ModuleIndex, Span
 from lint_rules.names import TASK_FACTORIES, canonical
 from lint_rules.rule import Fix, RuleInfo
@@ -281,16 +282,7 @@ class Entry:
 class CallbackRules(ScopedRule):
     INFOS = (TRK201, TRK202)
 
-    @classmethod
-    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
-        return ("run",)
-
-    @classmethod
-    def trigger(cls, settings: Settings) -> re.Pattern[str]:
-        """An entry-point call (``run(``, ``run_until_complete(``) or an alias of
-        ``asyncio.run`` (``run as go``); no leading ``\\b``, so that ``re`` can skip ahead
-        to the literal."""
-        return re.compile(r"run(?:_until_complete)?\s*\(|run\s+as\b")
+    TRIGGER = staticmethod(triggers.callbacks)
 
     @classmethod
     def regions(

@@ -21,38 +21,19 @@ its first method. TRK302 has no fix (the intended mode is unknown).
 from __future__ import annotations
 
 import ast
-import re
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
+from lint_rules import triggers
 from lint_rules.index import ModuleIndex, Span, child_bodies
 from lint_rules.names import ast_dotted, import_bindings, resolve_parts
 from lint_rules.rule import Fix, RuleInfo
 from lint_rules.scopes import ScopedRule
 from lint_rules.settings import DISPATCH_MODES, Settings
 
-# LiteLLM's CustomLogger under both import paths, and the subclasses that LiteLLM 1.110.2
-# itself derives from in other modules (measured: benchmarks/README.md). A user class deriving
-# from any of them is a CustomLogger subclass without us seeing LiteLLM's source.
-CALLBACK_BASES = (
-    "litellm.integrations.custom_logger.CustomLogger",
-    "litellm.CustomLogger",
-    "litellm.integrations.custom_guardrail.CustomGuardrail",
-    "litellm.integrations.custom_batch_logger.CustomBatchLogger",
-    "litellm.integrations.custom_prompt_management.CustomPromptManagement",
-    "litellm.integrations.opentelemetry.OpenTelemetry",
-    "litellm.integrations.otel.logger.OpenTelemetryV2",
-    "litellm.integrations.gcs_bucket.gcs_bucket_base.GCSBucketBase",
-    "litellm.integrations.focus.focus_logger.FocusLogger",
-    "litellm.integrations.azure_storage.azure_storage.AzureBlobStorageLogger",
-    "litellm.integrations.clickhouse.clickhouse_batch_logger.ClickHouseBatchLogger",
-    "litellm.proxy.guardrails.guardrail_hooks.generic_guardrail_api.generic_guardrail_api"
-    ".GenericGuardrailAPI",
-    "litellm.router_strategy.budget_limiter.RouterBudgetLimiting",
-)
 # CustomLogger's async hooks are all named async_*, except these three.
 LITELLM_UNPREFIXED_HOOKS = frozenset(
     {"log_model_group_rate_limit_error", "log_success_fallback_event", "log_failure_fallback_event"}
@@ -175,7 +156,7 @@ class _ModuleClasses:
     def __init__(self, index: ModuleIndex, settings: Settings) -> None:
         self.index = index
         self.attribute = settings.dispatch_attribute
-        self.litellm_bases = frozenset(CALLBACK_BASES)
+        self.litellm_bases = frozenset(triggers.CALLBACK_BASES)
         self.configured_bases = frozenset(settings.callback_bases)
         self.scope_of: dict[ast.ClassDef, ClassScope] = {}
         # every scope (module: None; a def) -> class name -> the classes bound to it there
@@ -320,21 +301,10 @@ def all_callback_classes(index: ModuleIndex, settings: Settings) -> list[Callbac
 # -- the rule (libcst) ---------------------------------------------------------------------
 
 
-def _base_names(settings: Settings) -> list[str]:
-    return sorted({name.rsplit(".", 1)[-1] for name in (*CALLBACK_BASES, *settings.callback_bases)})
-
-
 class DispatchRules(ScopedRule):
     INFOS = (TRK301, TRK302)
 
-    @classmethod
-    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
-        return tuple(_base_names(settings))
-
-    @classmethod
-    def trigger(cls, settings: Settings) -> re.Pattern[str]:
-        # no leading \b: a literal first character lets `re` skip ahead (several times faster)
-        return re.compile(rf"(?:{'|'.join(map(re.escape, _base_names(settings)))})\b")
+    TRIGGER = staticmethod(triggers.dispatch)
 
     @classmethod
     def regions(

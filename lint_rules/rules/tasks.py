@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
+from lint_rules import triggers
 from lint_rules.escape import Verdict, Verdicts
 from lint_rules.index import ModuleIndex, Span
 from lint_rules.names import (
@@ -40,7 +41,9 @@ TRK101 = RuleInfo(
         "nobody keeps can be garbage-collected while it is still pending: its work silently\n"
         "never finishes. This covers expression statements, comprehensions and conditional\n"
         "expressions used as statements, a method chained on the fresh task\n"
-        "(create_task(c).add_done_callback(f)) and a task passed only to print/logging/str."
+        "(create_task(c).add_done_callback(f)) and a task passed only to print/logging/str.\n"
+        "ensure_future() is judged only when given a call: given an existing future or task it\n"
+        "creates nothing, and a name may hold either."
     ),
     bad=(
         "import asyncio\n\n\n"
@@ -196,9 +199,6 @@ TRK106 = RuleInfo(
     autofix="",
 )
 
-# the asyncio functions this family reports on, by the last part of their name
-_API_NAMES = ("create_task", "ensure_future", "run_coroutine_threadsafe")
-_AWAITED_API_NAMES = ("gather", "shield")  # almost always awaited: skip `await x.gather(`
 # loop methods that call a callback and throw its result away: callback argument position
 _CALLBACK_POSITIONS = {
     "call_soon": 0,
@@ -215,6 +215,7 @@ _NON_KEEPING_BUILTINS = frozenset(
 _LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
 )
+_FUTURE_METHODS = frozenset({"create_future", "run_in_executor"})  # loop methods
 _FRESH_CONTAINERS = frozenset(
     {"collections.deque", "collections.defaultdict", "collections.OrderedDict"}
 )
@@ -230,22 +231,7 @@ def _code(node: cst.CSTNode) -> str:
 
 class TaskRules(ScopedRule):
     INFOS = (TRK101, TRK102, TRK103, TRK104, TRK105, TRK106)
-
-    @classmethod
-    def trigger(cls, settings: Settings) -> re.Pattern[str]:
-        names = [*_API_NAMES, *(name.rsplit(".", 1)[-1] for name in settings.task_factories)]
-        awaited = "|".join(_AWAITED_API_NAMES)
-        return re.compile(
-            rf"\b(?:{'|'.join(map(re.escape, names))})\b"
-            # `asyncio.Task` in an annotation (`Task[None]`, `Task | None`) is no task
-            r"|\bTask\s*[(,)]"
-            rf"|(?<!await )(?<!await asyncio\.)\b(?:{awaited})\b"
-        )
-
-    @classmethod
-    def trigger_words(cls, settings: Settings) -> tuple[str, ...]:
-        factories = (name.rsplit(".", 1)[-1] for name in settings.task_factories)
-        return (*_API_NAMES, "Task", *_AWAITED_API_NAMES, *factories)
+    TRIGGER = staticmethod(triggers.tasks)
 
     @classmethod
     def regions(
@@ -274,9 +260,9 @@ class TaskRules(ScopedRule):
         self._factories = factories
         self._call_names = frozenset(
             {
-                *_API_NAMES,
+                *triggers.TASK_API_NAMES,
                 "Task",
-                *_AWAITED_API_NAMES,
+                *triggers.AWAITED_API_NAMES,
                 *(name.rsplit(".", 1)[-1] for name in factories),
             }
         )
@@ -325,9 +311,12 @@ class TaskRules(ScopedRule):
         None for calls this family does not judge."""
         qualified = self.qualname(call.func, scopes)
         if qualified in self._factories:
-            if qualified == "asyncio.ensure_future" and call.args:
-                if self._is_future(call.args[0].value, scopes):
-                    return None  # ensure_future(existing_future) returns it unchanged
+            if qualified == "asyncio.ensure_future":
+                # it returns a future it is given unchanged: only a call (a coroutine) that is
+                # not known to return a future surely makes a new task
+                argument = call.args[0].value if call.args else None
+                if not isinstance(argument, cst.Call) or self._is_future(argument, scopes):
+                    return None
             return "task"
         if qualified == "asyncio.run_coroutine_threadsafe":
             return "threadsafe"
@@ -404,7 +393,7 @@ class TaskRules(ScopedRule):
         """``node`` is already a Future or Task (so ensure_future returns it as is)."""
         if isinstance(node, cst.Call):
             func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "create_future":
+            if isinstance(func, cst.Attribute) and func.attr.value in _FUTURE_METHODS:
                 return True
             return (
                 self.qualname(func, scopes) in FUTURE_FACTORIES
