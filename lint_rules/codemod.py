@@ -268,7 +268,8 @@ class FixContext:
         self._bindings: dict[str, set[tuple[str, ...]]] | None = None
         self._imported: dict[tuple[str, str | None], str] = {}
         self.imports: list[ImportItem] = []  # what edits need imported (AddImportsVisitor)
-        self._drains: dict[cst.FunctionDef, tuple[RewriteNode, list[str]]] = {}
+        # per entry coroutine: its edit, and the awaits (gathers, drains) it inserts
+        self._drains: dict[cst.FunctionDef, tuple[RewriteNode, tuple[list[str], list[str]]]] = {}
 
     @property
     def inserts_tracking_set(self) -> str | None:

@@ -1,4 +1,4 @@
-"""Rewrite files so that their asyncio tasks are kept alive (TRK101/TRK102 autofix).
+"""Rewrite files so that their asyncio tasks are kept alive (TRK101/TRK102; more on request).
 
 Files are rewritten in place: atomically (a temporary file in the same directory, then a
 rename), with their encoding, BOM, newline style and permissions kept; files that need no
