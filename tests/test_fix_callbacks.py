@@ -349,3 +349,26 @@ def test_the_fixed_example_is_what_the_codemod_makes_of_the_example(tmp_path: Pa
     fixed = (tmp_path / "litellm_8842.py").read_bytes()
     assert fixed == (examples / "litellm_8842_fixed.py").read_bytes()
     assert " ".join(options) in (examples / "litellm_8842.py").read_text()
+
+
+def test_a_coroutine_with_a_local_of_the_set_name_is_left() -> None:
+    source = """\
+        import asyncio
+
+        _background_tasks = set()
+
+
+        def spawn():
+            task = asyncio.ensure_future(work())
+            _background_tasks.add(task)
+            task.add_done_callback(_background_tasks.discard)
+
+
+        async def main(_background_tasks=()):
+            spawn()
+
+
+        asyncio.run(main())
+        """
+    assert codes(textwrap.dedent(source)) == ["TRK202"]
+    assert left(source, DRAIN) == ["TRK202 no safe rewrite for this shape"]
