@@ -1,9 +1,13 @@
 """The shape of LiteLLM issue #8842: an async success callback in a short-lived script.
 
 `asyncio.run()` cancels every task still pending when `main()` returns, and LiteLLM runs
-`async_log_success_event` in the background: the usage record below is never written.
+`async_log_success_event` in the background: unless `main()` drains LiteLLM's callbacks
+before it returns, the usage record below is never written.
+
+examples/litellm_8842_fixed.py is exactly what the codemod makes of this file:
 
     lint-rules check examples/litellm_8842.py   # TRK301 on the class, TRK201 on asyncio.run
+    lint-rules fix --declare-dispatch-mode=fire_and_forget --drain examples/litellm_8842.py
 """
 
 import asyncio
@@ -28,7 +32,7 @@ async def main():
         mock_response="Hello!",  # offline: no API key needed
     )
     print(response.choices[0].message.content)
-    await asyncio.sleep(0.05)  # the callback has started; main() returns before it ends
+    await asyncio.sleep(0.05)  # the callback is running now
 
 
 if __name__ == "__main__":

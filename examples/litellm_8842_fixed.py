@@ -1,7 +1,13 @@
-"""examples/litellm_8842.py, fixed: the class declares its dispatch mode and `main()` drains
-LiteLLM's background callbacks before it returns, so the usage record is written.
+"""The shape of LiteLLM issue #8842: an async success callback in a short-lived script.
 
-    lint-rules check examples/litellm_8842_fixed.py   # clean
+`asyncio.run()` cancels every task still pending when `main()` returns, and LiteLLM runs
+`async_log_success_event` in the background: unless `main()` drains LiteLLM's callbacks
+before it returns, the usage record below is never written.
+
+examples/litellm_8842_fixed.py is exactly what the codemod makes of this file:
+
+    lint-rules check examples/litellm_8842.py   # TRK301 on the class, TRK201 on asyncio.run
+    lint-rules fix --declare-dispatch-mode=fire_and_forget --drain examples/litellm_8842.py
 """
 
 import asyncio
@@ -13,7 +19,7 @@ from litellm.responses.streaming_iterator import drain_logging_tasks
 
 
 class UsageRecorder(CustomLogger):
-    dispatch_mode = "fire_and_forget"  # runs in the background; drained before shutdown
+    dispatch_mode = "fire_and_forget"
 
     async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):
         await asyncio.sleep(0.2)  # e.g. an HTTP call to a billing service
@@ -30,7 +36,7 @@ async def main():
         mock_response="Hello!",  # offline: no API key needed
     )
     print(response.choices[0].message.content)
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # the callback is running now
     await drain_logging_tasks()
     await GLOBAL_LOGGING_WORKER.flush()
 

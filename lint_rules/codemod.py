@@ -8,13 +8,18 @@ parsed module. Each kind maps to one function in ``FIX_KINDS`` that turns a Fix 
 * ``RewriteNode``: any other node (a class, a function) is rewritten by a function that
   receives it with the edits inside it already made.
 
-``apply_fixes`` makes the edits in one transformer pass and inserts the module-level tracking
-set once, if an edit asked for it. Adding a fix kind is a function plus a ``FIX_KINDS`` entry;
-``FixKind.requires`` names the option (``fix --<option>``) that must be given to enable it.
+``apply_fixes`` makes the edits in one transformer pass, inserts the module-level tracking set
+once if an edit asked for it, and adds the imports edits asked for (libcst's
+``AddImportsVisitor``). Adding a fix kind is a function plus a ``FIX_KINDS`` entry;
+``FixKind.requires`` names the option (``fix --<option>``) that must be given to enable it
+(``add_fix_options`` declares those options for ``lint-rules fix`` and ``libcst.tool``).
+Several findings may share one edit: ``make_edit`` then returns the same edit object.
 
 ``TrackTasks`` is the libcst codemod command (what ``lint-rules fix`` runs on each file)::
 
     python -m libcst.tool codemod -x lint_rules.codemod.TrackTasks --no-format src/
+    python -m libcst.tool codemod -x lint_rules.codemod.TrackTasks --no-format \
+        --drain --declare-dispatch-mode=blocking scripts/
 """
 
 from __future__ import annotations
@@ -32,16 +37,20 @@ from typing import Any, Union
 
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
+from lint_rules import exits
 from lint_rules.config import Config, find_pyproject, load_config
 from lint_rules.engine import Finding, all_infos, analyze_module, split_lines
 from lint_rules.noqa import unsuppressed
 from lint_rules.rule import Fix
 from lint_rules.selection import Selection, checked_selectors
-from lint_rules.settings import Settings, split_list
+from lint_rules.settings import DISPATCH_MODES, Settings, split_list
 
 TRACKING_SET = "_background_tasks"
 TASK_NAME = "_task"
+RESULT_NAME = "_result"  # holds a computed return value while the drain runs
+TRACKING_CODES = frozenset({"TRK101", "TRK102"})  # their fixes put tasks in the tracking set
 SCRATCH_KEY = "lint_rules.fix"  # where TrackTasks leaves its FixOutcome in context.scratch
 
 
@@ -124,10 +133,91 @@ def track_binding(fix: Fix, context: FixContext) -> Edit:
     return ReplaceStatement(statement, (statement, *pair))
 
 
+def declare_dispatch_mode(fix: Fix, context: FixContext) -> Edit:
+    """TRK301: ``<attribute> = "<mode>"`` in the class body, after its docstring and before
+    its first other statement."""
+    cls = fix.statement
+    assert isinstance(cls, cst.ClassDef) and fix.names
+    attribute, mode = fix.names[0], context.options["declare_dispatch_mode"]
+    if mode not in DISPATCH_MODES:
+        raise Unfixable(f"--declare-dispatch-mode must be one of {', '.join(DISPATCH_MODES)}")
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    if any(
+        isinstance(line, (cst.FunctionDef, cst.ClassDef)) and line.name.value == attribute
+        for line in body
+    ):
+        raise Unfixable(f"the class defines {attribute} itself")
+    value = cst.SimpleString(f'"{mode}"')
+    declaration = cst.SimpleStatementLine(
+        [cst.Assign([cst.AssignTarget(cst.Name(attribute))], value)]
+    )
+    return RewriteNode(cls, functools.partial(_declare, declaration=declaration))
+
+
+def _declare(cls: cst.ClassDef, declaration: cst.SimpleStatementLine) -> cst.ClassDef:
+    body = cls.body
+    if isinstance(body, cst.SimpleStatementSuite):  # `class A(CustomLogger): ...`
+        line = cst.SimpleStatementLine(body.body, trailing_whitespace=body.trailing_whitespace)
+        return cls.with_changes(body=cst.IndentedBlock(body=[declaration, line]))
+    assert isinstance(body, cst.IndentedBlock)
+    lines = list(body.body)
+    at = 1 if lines and _is_docstring(lines[0]) else 0
+    if at:
+        declaration = declaration.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+    if at < len(lines) and isinstance(lines[at], (cst.FunctionDef, cst.ClassDef)):
+        blank = lines[at].leading_lines[:1] and lines[at].leading_lines[0].comment is None
+        if not blank:  # a blank line between the declaration and the first method
+            lines[at] = lines[at].with_changes(
+                leading_lines=[cst.EmptyLine(indent=False), *lines[at].leading_lines]
+            )
+    return cls.with_changes(body=body.with_changes(body=[*lines[:at], declaration, *lines[at:]]))
+
+
+def drain(fix: Fix, context: FixContext) -> Edit:
+    """TRK201/TRK202: await the drains at every exit of the entry coroutine (``exits``):
+    ``asyncio.gather(*<set>, return_exceptions=True)`` for each tracking set in
+    ``fix.names``, and each ``(module, path)`` of ``fix.extra["awaits"]``, imported."""
+    function = fix.statement
+    assert isinstance(function, cst.FunctionDef)
+    if exits.is_generator(function):
+        raise Unfixable("the entry coroutine is a generator")
+    if not exits.exit_count(function):
+        raise Unfixable("the entry coroutine never returns")
+    calls: Sequence[tuple[str, str]] = fix.extra.get("awaits", ())
+    for module, path in calls:
+        if not module:
+            raise Unfixable(f"the drain {path}() names no module to import it from")
+    gathers = [
+        f"{context.import_name('asyncio')}.gather(*{name}, return_exceptions=True)"
+        for name in fix.names
+    ]
+    drains = []
+    for module, path in calls:
+        head, dot, rest = path.partition(".")
+        drains.append(f"{context.import_name(module, head)}{dot}{rest}()")
+    return context.drain_at_exits(function, gathers, drains)
+
+
 FIX_KINDS: dict[str, FixKind] = {
     "track-expression": FixKind(track_expression),
     "track-binding": FixKind(track_binding),
+    "declare-dispatch-mode": FixKind(declare_dispatch_mode, requires="declare_dispatch_mode"),
+    "drain": FixKind(drain, requires="drain"),
 }
+
+
+def add_fix_options(parser: argparse.ArgumentParser) -> None:
+    """The options that enable the opt-in fix kinds (``FixKind.requires``)."""
+    parser.add_argument(
+        "--declare-dispatch-mode",
+        choices=DISPATCH_MODES,
+        help="TRK301: declare this dispatch mode in each callback class that has none",
+    )
+    parser.add_argument(
+        "--drain",
+        action="store_true",
+        help="TRK201/TRK202: await the drain at every exit of a short-lived entry coroutine",
+    )
 
 
 def _tracking_pair(task: str, tracking_set: str) -> list[cst.BaseSmallStatement]:
@@ -175,6 +265,11 @@ class FixContext:
         self._code: dict[cst.CSTNode, str] = {}
         self._tree: ast.Module | None = None
         self._tracking_set: tuple[str, bool] | None = None  # (name, must be inserted)
+        self._bindings: dict[str, set[tuple[str, ...]]] | None = None
+        self._imported: dict[tuple[str, str | None], str] = {}
+        self.imports: list[ImportItem] = []  # what edits need imported (AddImportsVisitor)
+        # per entry coroutine: its edit, and the awaits (gathers, drains) it inserts
+        self._drains: dict[cst.FunctionDef, tuple[RewriteNode, tuple[list[str], list[str]]]] = {}
 
     @property
     def inserts_tracking_set(self) -> str | None:
@@ -202,6 +297,72 @@ class FixContext:
         if self._tracking_set is None:
             self._tracking_set = self._choose_tracking_set()
         return self._tracking_set[0]
+
+    def import_name(self, module: str, name: str | None = None) -> str:
+        """The name through which the module reaches ``module`` (``import module``; a module
+        without dots) or ``name`` in it (``from module import name``): a top-level import
+        the module already has, else a new import under the natural name when every
+        binding of that name in the module is that same import, else under a fresh name."""
+        key = (module, name)
+        if key not in self._imported:
+            self._imported[key] = self._import(module, name)
+        return self._imported[key]
+
+    def _import(self, module: str, name: str | None) -> str:
+        wanted = ("import", module) if name is None else ("from", module, name)
+        bindings = self._binding_kinds()
+        for local in _top_level_imports(self._ast(), wanted):
+            if bindings.get(local) == {wanted}:
+                return local
+        natural = module if name is None else name
+        loaded = {node.id for node in ast.walk(self._ast()) if isinstance(node, ast.Name)}
+        kinds = bindings.get(natural)
+        if kinds == {wanted} or (kinds is None and natural not in loaded):
+            self.imports.append(ImportItem(module, name))
+            return natural
+        code = self._code_of(self.module)
+        local = next(
+            c for c in itertools.islice(_candidates(natural), 1, None) if not _uses(code, c)
+        )
+        self.imports.append(ImportItem(module, name, local))
+        return local
+
+    def _binding_kinds(self) -> dict[str, set[tuple[str, ...]]]:
+        """For each name the module binds anywhere, how: ``("import", module)``,
+        ``("from", module, name)`` or ``("other",)``."""
+        if self._bindings is None:
+            self._bindings = {}
+            for node in ast.walk(self._ast()):
+                for local, kind in _binding_kinds(node):
+                    self._bindings.setdefault(local, set()).add(kind)
+        return self._bindings
+
+    def drain_at_exits(
+        self, function: cst.FunctionDef, gathers: Sequence[str], drains: Sequence[str]
+    ) -> RewriteNode:
+        """The edit awaiting ``gathers`` and then ``drains`` (expressions) at every exit of
+        ``function``. The findings on one coroutine share it, each adding its awaits once;
+        the tracking sets come first (their tasks may still fire library callbacks)."""
+        if function not in self._drains:
+            result = (
+                self.fresh_name(function, RESULT_NAME) if exits.computes_return(function) else None
+            )
+            pending: tuple[list[str], list[str]] = ([], [])
+            config = self.module.config_for_parsing
+
+            def rewrite(node: cst.FunctionDef) -> cst.FunctionDef:
+                lines = [
+                    cst.parse_statement(f"await {code}\n", config)
+                    for code in [*pending[0], *pending[1]]
+                ]
+                statements = [small for line in lines for small in line.body]  # type: ignore[attr-defined]
+                return exits.at_exits(node, statements, result)
+
+            self._drains[function] = (RewriteNode(function, rewrite), pending)
+        edit, pending = self._drains[function]
+        for known, new in zip(pending, (gathers, drains)):
+            known.extend(code for code in new if code not in known)
+        return edit
 
     def know_code(self, node: cst.CSTNode, code: str) -> None:
         self._code[node] = code
@@ -309,6 +470,30 @@ def _bound_names(node: ast.AST) -> tuple[str, ...]:
     return (rest,) if isinstance(rest, str) else ()
 
 
+def _binding_kinds(node: ast.AST) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(name, how ``node`` binds it) for each name ``node`` binds (see ``_bound_names``)."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            module = alias.name if alias.asname else alias.name.split(".")[0]
+            yield alias.asname or module, ("import", module)
+    elif isinstance(node, ast.ImportFrom):
+        for alias in node.names:
+            module = "." * node.level + (node.module or "")
+            yield alias.asname or alias.name, ("from", module, alias.name)
+    elif not isinstance(node, ast.alias):
+        for name in _bound_names(node):
+            yield name, ("other",)
+
+
+def _top_level_imports(tree: ast.Module, wanted: tuple[str, ...]) -> Iterator[str]:
+    """The names top-level import statements bind to ``wanted`` (see ``_binding_kinds``)."""
+    for statement in tree.body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for local, kind in _binding_kinds(statement):
+                if kind == wanted:
+                    yield local
+
+
 def _rebinds_set(tree: ast.Module) -> bool:
     """``set`` may not be the builtin at module level: the module binds it there, or a
     function declares it global."""
@@ -377,7 +562,7 @@ def apply_fixes(
                 reason = str(refusal)
             else:
                 assert edit.target is finding.fix.statement, "an edit rewrites its statement"
-                if edit.target in edits:
+                if edits.get(edit.target, edit) is not edit:
                     reason = "another fix rewrites the same statement"
                 else:
                     edits[edit.target] = edit
@@ -392,6 +577,8 @@ def apply_fixes(
     tracking_set = context.inserts_tracking_set
     if tracking_set is not None:
         fixed = _insert_tracking_set(fixed, tracking_set)
+    if context.imports:
+        fixed = AddImportsVisitor(CodemodContext(), context.imports).transform_module(fixed)
     outcome.module = fixed
     return outcome
 
@@ -560,11 +747,13 @@ def _is_import_block_part(node: cst.CSTNode) -> bool:
 
 class TrackTasks(CodemodCommand):
     """Keep asyncio tasks alive: rewrite the TRK101/TRK102 findings into a module-level
-    tracking set (``tasks.add(t); t.add_done_callback(tasks.discard)``)."""
+    tracking set (``tasks.add(t); t.add_done_callback(tasks.discard)``); on request, declare
+    dispatch modes (TRK301) and drain short-lived entry coroutines (TRK201/TRK202)."""
 
     DESCRIPTION = (
         "Keep fire-and-forget asyncio tasks alive with a module-level tracking set "
-        "(flake8-task-tracking TRK101/TRK102). Settings come from [tool.lint-rules]."
+        "(flake8-task-tracking TRK101/TRK102; TRK301 with --declare-dispatch-mode, "
+        "TRK201/TRK202 with --drain). Settings come from [tool.lint-rules]."
     )
 
     def __init__(
@@ -572,6 +761,8 @@ class TrackTasks(CodemodCommand):
         context: CodemodContext,
         select: str | None = None,
         ignore: str | None = None,
+        declare_dispatch_mode: str | None = None,
+        drain: bool = False,
         *,
         settings: Settings | None = None,
         selection: Selection | None = None,
@@ -590,23 +781,31 @@ class TrackTasks(CodemodCommand):
             selection = configuration.selection() if selection is None else selection
         self.settings = settings
         self.selection = selection
-        self.options = options or {}
+        if options is None:
+            options = {"declare_dispatch_mode": declare_dispatch_mode, "drain": drain}
+        self.options = options
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
         arg_parser.add_argument("--select", help="codes or prefixes to fix (default: all)")
         arg_parser.add_argument("--ignore", help="codes or prefixes to leave alone")
+        add_fix_options(arg_parser)
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
-        # No metadata to resolve and no imports to add: skip the base class's MetadataWrapper,
-        # which deep-copies the module (a large share of the run time on big files).
+        # No metadata to resolve, and apply_fixes adds its own imports: skip the base class's
+        # MetadataWrapper, which deep-copies the module (a large share of the run time on big
+        # files).
         return self.transform_module_impl(tree)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        findings = analyze_module(tree, self.settings, codes=self.selection.codes())
-        source = tree.code
-        findings = selected(findings, source, self.selection)
-        outcome = apply_fixes(tree, findings, self.settings, self.options, source=source)
+        outcome = self._fix(tree, self.selection.codes())
+        if self._may_need_drain(outcome):
+            # a task just put in the tracking set makes the entry coroutine undrained
+            # (TRK202): drain it in the same run, so that a second run changes nothing
+            again = self._fix(outcome.module, {"TRK202"})
+            outcome = FixOutcome(
+                again.module, outcome.fixed + again.fixed, outcome.left + again.left
+            )
         self.context.scratch[SCRATCH_KEY] = outcome
         for left in outcome.left:
             finding = left.finding
@@ -614,6 +813,19 @@ class TrackTasks(CodemodCommand):
         if not outcome.fixed:
             raise SkipFile("nothing to fix")
         return outcome.module
+
+    def _fix(self, tree: cst.Module, codes: Collection[str] | None) -> FixOutcome:
+        findings = analyze_module(tree, self.settings, codes=codes)
+        source = tree.code
+        findings = selected(findings, source, self.selection)
+        return apply_fixes(tree, findings, self.settings, self.options, source=source)
+
+    def _may_need_drain(self, outcome: FixOutcome) -> bool:
+        return (
+            bool(self.options.get("drain"))
+            and self.selection.enabled("TRK202")
+            and any(finding.code in TRACKING_CODES for finding in outcome.fixed)
+        )
 
 
 def selected(findings: Sequence[Finding], source: str, selection: Selection) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""Rewrite files so that their asyncio tasks are kept alive (TRK101/TRK102 autofix).
+"""Rewrite files so that their asyncio tasks are kept alive (TRK101/TRK102; more on request).
 
 Files are rewritten in place: atomically (a temporary file in the same directory, then a
 rename), with their encoding, BOM, newline style and permissions kept; files that need no
@@ -7,6 +7,11 @@ counted in the closing summary on stderr. Files, selection and options are confi
 `lint-rules check` ([tool.lint-rules] and the same flags); lines silenced by `# noqa` are
 left alone.
 
+Opt-in rewrites: --declare-dispatch-mode=MODE adds `dispatch_mode = "MODE"` to each callback
+class without one (TRK301); --drain awaits the drain a short-lived entry coroutine lacks
+(TRK201: the library's, imported; TRK202: asyncio.gather over the tracking set) before each
+of its returns and at the end of its body.
+
 exit status: 0 done, 1 --check found something to fix, 2 a file could not be read, decoded,
 parsed or written (reported on stderr; the other files are still processed).
 
@@ -14,7 +19,9 @@ examples:
   lint-rules fix src/                   rewrite in place
   lint-rules fix --diff app.py          print a unified diff, write nothing
   lint-rules fix --check -j 4 .         exit 1 if anything would change
-  lint-rules fix --select TRK101 src/   only the discarded-call statements"""
+  lint-rules fix --select TRK101 src/   only the discarded-call statements
+  lint-rules fix --drain --declare-dispatch-mode=blocking scripts/
+                                        also drain entry coroutines, declare dispatch modes"""
 
 from __future__ import annotations
 
@@ -53,6 +60,7 @@ from lint_rules.codemod import (
     SCRATCH_KEY,
     FixOutcome,
     TrackTasks,
+    add_fix_options,
     no_fix_reason,
     selected,
 )
@@ -83,6 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j", "--jobs", type=_positive, default=1, metavar="N", help="files processed at once"
     )
+    add_fix_options(parser)
     config.add_arguments(parser)
 
 

@@ -2,6 +2,11 @@
 ``<case>.fixed.py``, byte for byte; the fixed file re-lints with no fixable finding and fixing
 it again changes nothing.
 
+A case that needs opt-in rewrites says so in a comment line of its own, parsed as
+``lint-rules fix`` parses its command line::
+
+    # fix options: --drain --declare-dispatch-mode=blocking
+
 After a deliberate change to the codemod, regenerate the golden files and review the diff::
 
     python -m tests.test_fix_fixtures
@@ -9,12 +14,16 @@ After a deliberate change to the codemod, regenerate the golden files and review
 
 from __future__ import annotations
 
+import re
+import shlex
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from lint_rules import cli, fixer
 from lint_rules.engine import analyze
 from lint_rules.fixer import FileResult, Job, fix_file
 from lint_rules.selection import Selection
@@ -22,23 +31,18 @@ from lint_rules.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 CASES = sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py"))
-JOB = Job(Settings(), Selection(), {}, "write")
+OPTIONS_LINE = re.compile(r"^# fix options: (.*)$", re.MULTILINE)
 # cases in which nothing can be fixed, and why
 UNCHANGED = {
     "unfixable": {"no safe rewrite for this shape", "no autofix for this code"},
     "set_rebound": {"the module rebinds set(), so no tracking set can be made"},
+    "drain_unfixable": {"the entry coroutine is a generator", "the entry coroutine never returns"},
 }
+# cases whose findings have a fix that this module does not allow
+REFUSED = {"set_rebound", "drain_unfixable"}
+# cases in which fixing a finding makes another one, fixed in the same run
+FOLLOW_UPS = {"drain_cascade": 1}
 NEWER_SYNTAX = {"match_case": (3, 10)}
-
-
-def golden(case: Path) -> Path:
-    return case.with_name(f"{case.stem}.fixed.py")
-
-
-def fix_copy(source: Path, directory: Path) -> tuple[Path, FileResult]:
-    copy = directory / source.name
-    shutil.copyfile(source, copy)
-    return copy, fix_file(copy, JOB)
 
 
 def text_of(path: Path) -> str:
@@ -46,6 +50,31 @@ def text_of(path: Path) -> str:
 
     with tokenize.open(path) as stream:
         return stream.read()
+
+
+def options_of(case: Path) -> dict[str, Any]:
+    """The fix options the case's ``# fix options:`` line gives, as ``lint-rules fix``
+    reads them (none without such a line)."""
+    found = OPTIONS_LINE.search(text_of(case))
+    arguments = shlex.split(found.group(1)) if found else []
+    args = cli.build_parser().parse_args(["fix", *arguments])
+    return fixer._fix_options(args)
+
+
+def job_for(case: Path) -> Job:
+    return Job(Settings(), Selection(), options_of(case), "write")
+
+
+def golden(case: Path) -> Path:
+    return case.with_name(f"{case.stem}.fixed.py")
+
+
+def fix_copy(source: Path, directory: Path, job: Job | None = None) -> tuple[Path, FileResult]:
+    """Fix a copy of ``source`` with ``job`` (by default, the options of its case)."""
+    copy = directory / source.name
+    shutil.copyfile(source, copy)
+    case = source.with_name(source.name.replace(".fixed.py", ".py"))
+    return copy, fix_file(copy, job or job_for(case))
 
 
 @pytest.fixture(params=CASES, ids=lambda case: case.stem)
@@ -75,7 +104,7 @@ def test_the_input_has_fixable_findings_and_the_output_none(case: Path) -> None:
     after = analyze(text_of(golden(case)), full=True)
     assert after == analyze(text_of(golden(case)))
     assert not [f for f in after if f.code == "TRK000"]
-    if case.stem == "set_rebound":  # fixable in itself, but not in this module
+    if case.stem in REFUSED:  # fixable in itself, but not in this module
         assert [f for f in before if f.fix is not None] and after == before
         return
     assert [f for f in after if f.fix is not None] == []
@@ -91,7 +120,20 @@ def test_findings_left_say_why(case: Path, tmp_path: Path) -> None:
     _, result = fix_copy(case, tmp_path)
     if case.stem in UNCHANGED:
         assert result.left and {why for _, why in result.left} == UNCHANGED[case.stem]
-    assert result.fixed + len(result.left) == len(analyze(text_of(case)))
+    follow_ups = FOLLOW_UPS.get(case.stem, 0)
+    assert result.fixed + len(result.left) == len(analyze(text_of(case))) + follow_ups
+
+
+@pytest.mark.parametrize(
+    "opt_in",
+    [c for c in CASES if any(options_of(c).values()) and c.stem not in FOLLOW_UPS],
+    ids=lambda case: case.stem,
+)
+def test_opt_in_fixes_are_left_without_their_option(opt_in: Path, tmp_path: Path) -> None:
+    copy, result = fix_copy(opt_in, tmp_path, Job(Settings(), Selection(), {}, "write"))
+    needs = {f"needs fix --{key.replace('_', '-')}" for key, on in options_of(opt_in).items() if on}
+    assert {why for _, why in result.left} == needs
+    assert not result.changed and copy.read_bytes() == opt_in.read_bytes()
 
 
 def test_fixing_the_fixed_file_changes_nothing(case: Path, tmp_path: Path) -> None:
@@ -107,7 +149,7 @@ def test_golden_files_compile(case: Path) -> None:
 def regenerate() -> None:
     import tempfile
 
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory() as directory:  # each case with its own options
         for case in CASES:
             copy, result = fix_copy(case, Path(directory))
             if result.error:

@@ -1,6 +1,6 @@
 """TRK201/TRK202 against the real thing: a short-lived script loses its background work under
-``asyncio.run()``, ``lint-rules check`` reports it, and the drain the finding asks for (built
-from the finding's ``Fix``) makes the work complete.
+``asyncio.run()``, ``lint-rules check`` reports it, ``lint-rules fix --drain`` rewrites a copy
+of it, and in the rewritten script the work completes (and ``lint-rules check`` is clean).
 
 The LiteLLM tests run LiteLLM 1.110.2 offline (``mock_response=``, local cost map) in a
 subprocess, with a callback that is still running when ``main()`` returns: the shape of
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,11 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules.engine import Finding, analyze
-
+EXAMPLES = Path(__file__).parents[1] / "examples"
 REQUIREMENTS = Path(__file__).parent / "requirements-litellm.txt"
 PINNED = re.search(r"^litellm==(\S+)$", REQUIREMENTS.read_text(), re.MULTILINE).group(1)  # type: ignore[union-attr]
-DRAIN_HERE = "    # <drain>\n"
 
 
 def _require_litellm() -> None:
@@ -39,6 +38,13 @@ def _require_litellm() -> None:
 
 
 def _run(script: Path) -> str:
+    output = _output(script)
+    assert "loop closed" in output, output
+    return output
+
+
+def _output(script: Path) -> str:
+    """What ``script`` prints, run offline; it must succeed."""
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "PYTHONUNBUFFERED": "1"}
     result = subprocess.run(
         [sys.executable, str(script)],
@@ -49,7 +55,6 @@ def _run(script: Path) -> str:
         cwd=script.parent,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "loop closed" in result.stdout, result.stdout
     return result.stdout
 
 
@@ -65,32 +70,17 @@ def _check(script: Path) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith(str(script))]
 
 
-def _only_finding(source: str, code: str) -> Finding:
-    findings = [f for f in analyze(source) if f.code == code]
-    assert len(findings) == 1, findings
-    assert findings[0].fix is not None and findings[0].fix.kind == "drain"
-    return findings[0]
-
-
-def _drain_lines(finding: Finding) -> str:
-    """The drain a TRK201/TRK202 fix describes, written out by hand as the codemod will."""
-    fix = finding.fix
-    assert fix is not None
-    if fix.names:
-        return "".join(
-            f"    await asyncio.gather(*{name}, return_exceptions=True)\n" for name in fix.names
-        )
-    lines = []
-    for module, path in fix.extra["awaits"]:
-        head = path.split(".")[0]
-        lines.append(f"    from {module} import {head}\n")
-        lines.append(f"    await {path}()\n")
-    return "".join(lines)
-
-
-def _drained(source: str, finding: Finding) -> str:
-    assert source.count(DRAIN_HERE) == 1
-    return source.replace(DRAIN_HERE, _drain_lines(finding))
+def _fix_drain(script: Path) -> Path:
+    """``lint-rules fix --drain`` on a copy of ``script``: the copy, rewritten."""
+    copy = script.with_name(f"{script.stem}_drained.py")
+    shutil.copyfile(script, copy)
+    command = [sys.executable, "-m", "lint_rules", "fix", "--drain", str(copy)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"fixed {copy} (1 finding)\n", result.stdout + result.stderr
+    again = subprocess.run([*command, "--check"], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr  # a second run changes nothing
+    return copy
 
 
 LITELLM_SCRIPT = textwrap.dedent(
@@ -139,7 +129,6 @@ LITELLM_SCRIPT = textwrap.dedent(
         )
         await router.acompletion(model="gpt", messages=MESSAGES)
         await asyncio.sleep(0.05)  # both callbacks are running now
-        # <drain>
         print("main returns", flush=True)
 
 
@@ -172,7 +161,6 @@ TRACKING_SET_SCRIPT = textwrap.dedent(
         _background_tasks.add(task)
         task.add_done_callback(_background_tasks.discard)
         await asyncio.sleep(0.05)  # the task is running now
-        # <drain>
         print("main returns", flush=True)
 
 
@@ -202,14 +190,15 @@ def test_litellm_callback_is_cancelled_reported_and_completes_once_drained(
     assert f"registered on line {registration_line}" in reported[0]
     assert "GLOBAL_LOGGING_WORKER.flush()" in reported[0]
 
-    finding = _only_finding(LITELLM_SCRIPT, "TRK201")
-    drained = tmp_path / "issue_8842_drained.py"
-    drained.write_text(_drained(LITELLM_SCRIPT, finding))
+    drained = _fix_drain(script)
+    assert "    await drain_logging_tasks()\n    await GLOBAL_LOGGING_WORKER.flush()\n" in (
+        drained.read_text()
+    )
     assert _check(drained) == []
     output = _run(drained)
     assert output.count("callback completed") == 2, output
     assert "callback cancelled" not in output, output
-    assert output.index("callback completed") < output.index("main returns"), output
+    assert output.rindex("callback completed") < output.index("loop closed"), output
 
 
 def test_tracked_task_is_cancelled_reported_and_completes_once_drained(tmp_path: Path) -> None:
@@ -227,9 +216,15 @@ def test_tracked_task_is_cancelled_reported_and_completes_once_drained(tmp_path:
     )
     assert "'_background_tasks'" in reported[0]
 
-    finding = _only_finding(TRACKING_SET_SCRIPT, "TRK202")
-    drained = tmp_path / "tracked_drained.py"
-    drained.write_text(_drained(TRACKING_SET_SCRIPT, finding))
+    drained = _fix_drain(script)
     assert _check(drained) == []
     output = _run(drained)
     assert "task completed" in output and "task cancelled" not in output, output
+    assert output.index("task completed") < output.index("loop closed"), output
+
+
+def test_the_example_loses_its_usage_record_and_the_fixed_example_writes_it() -> None:
+    """examples/litellm_8842_fixed.py is the codemod's output (tests/test_fix_callbacks.py)."""
+    _require_litellm()
+    assert "recorded usage" not in _output(EXAMPLES / "litellm_8842.py")
+    assert "recorded usage for gpt-4o-mini" in _output(EXAMPLES / "litellm_8842_fixed.py")

@@ -38,7 +38,8 @@ Fix contract (applied by the codemod's ``--drain``): both codes attach
 cst.Call>, names=..., extra=...)``:
 
 * TRK202: ``names=(<tracking set name>,)``, ``extra={}``; the codemod awaits
-  ``asyncio.gather(*<set>, return_exceptions=True)`` at every exit of the coroutine;
+  ``asyncio.gather(*<set>, return_exceptions=True)`` at every exit of the coroutine. No fix
+  is attached when the coroutine (or a function around it) binds a local of that name;
 * TRK201: ``names=()``, ``extra={"awaits": ((module, path), ...)}``: for each pair, in order,
   import the first name of ``path`` from ``module`` (``from module import HEAD``) and await
   ``path()`` (``await HEAD.rest()``). For LiteLLM that is ``drain_logging_tasks()`` then
@@ -478,9 +479,19 @@ class CallbackRules(ScopedRule):
                 self._expression_drains(run, scopes, name) for run, scopes in later_runs
             ):
                 continue
-            fix = Fix("drain", entry.coroutine, entry.call, (name,))
+            fix = (
+                None
+                if self._shadows(entry.coroutine, name)
+                else Fix("drain", entry.coroutine, entry.call, (name,))
+            )
             coroutine = entry.coroutine.name.value
             self.report(entry.call, "TRK202", fix, entry=entry.text, name=name, coroutine=coroutine)
+
+    def _shadows(self, coroutine: cst.FunctionDef, name: str) -> bool:
+        """In ``coroutine``, ``name`` is not the module-level set (a drain written there
+        would await something else)."""
+        chain = next((c for s, c in self.chains.items() if s.node is coroutine), None)
+        return chain is not None and self.scope_of(name, chain) is not None
 
     def _runs_before(self, item: Item, entry: Entry, reached: Collection[cst.FunctionDef]) -> bool:
         """``item`` runs before ``entry`` returns: it is in a reached function, or before
