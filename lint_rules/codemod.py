@@ -285,8 +285,10 @@ class FixContext:
 
     def fresh_name(self, statement: cst.CSTNode, base: str) -> str:
         """A name no code of the function (class, module) around ``statement`` uses, nested
-        scopes included: binding it there changes nothing else. Stable for a given scope."""
-        code = self._code_of(self.scope_of(statement))
+        scopes included, nor any function around that one: binding it there changes nothing
+        else and shadows no name of an enclosing function. Stable for a given scope."""
+        functions = [node for node in self.paths[statement] if isinstance(node, cst.FunctionDef)]
+        code = self._code_of(functions[0] if functions else self.scope_of(statement))
         return next(name for name in _candidates(base) if not _uses(code, name))
 
     def tracking_set(self) -> str:

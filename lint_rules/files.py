@@ -3,14 +3,16 @@
 Paths given on the command line are expanded like Ruff does: directories are walked without
 following symlinks (so link loops cannot trap us), skipping the usual tool and environment
 directories and whatever ``.gitignore`` files exclude — those inside the walked tree and those
-above it up to the repository root, plus ``.git/info/exclude``. Explicitly named files are
-always taken (pre-commit names every file it wants checked).
+above it up to the repository root, plus ``.git/info/exclude``, and FIFOs, sockets and
+devices (reading one could block the run forever). Explicitly named files are always taken
+(pre-commit names every file it wants checked).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import stat
 import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -95,7 +97,9 @@ def discover(
         else:
             found = iter([given])
         for path in found:
-            key = path.resolve()
+            # realpath, unlike Path.resolve, does not raise on a symlink loop: the loop is
+            # yielded, and reading it gives the one-line error the caller reports
+            key = Path(os.path.realpath(path))
             if key not in seen:
                 seen.add(key)
                 yield path
@@ -147,10 +151,22 @@ def _walk(
         for name in subdirectories:
             inherited[base / name] = ignores
         for file_name in sorted(files):
-            if Path(file_name).suffix in PYTHON_SUFFIXES and not _excluded(
-                absolute / file_name, False, defaults, extras, ignores
+            if (
+                Path(file_name).suffix in PYTHON_SUFFIXES
+                and not _excluded(absolute / file_name, False, defaults, extras, ignores)
+                and not _is_special(base / file_name)
             ):
                 yield base / file_name
+
+
+def _is_special(path: Path) -> bool:
+    """A FIFO, socket or device: reading one may block forever, and it holds no source (git
+    skips them too). Links that cannot be followed are not special: reading them reports
+    why."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _ignores_above(root: Path) -> _Ignores:

@@ -34,17 +34,25 @@ import os
 import stat
 import sys
 import tempfile
+import threading
 import time
 import tokenize
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import libcst as cst
-from libcst.codemod import CodemodContext, TransformFailure, TransformSuccess, transform_module
+from libcst.codemod import (
+    CodemodContext,
+    TransformExit,
+    TransformFailure,
+    TransformSuccess,
+    transform_module,
+)
 
 from lint_rules import config
 from lint_rules.codemod import (
@@ -62,6 +70,10 @@ from lint_rules.selection import Selection
 from lint_rules.settings import ConfigError, Settings
 
 PROGRESS_MIN_FILES = 10  # fewer files than this finish before a progress line helps
+WORKER_DIED = (
+    "result lost: a worker process died (killed, or out of memory?); the file is as it was "
+    "or fully fixed, run again (with -j 1 to find the file that kills it)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -166,8 +178,15 @@ def _results(paths: Sequence[Path], job: Job, jobs: int) -> Iterator[FileResult]
     if jobs == 1 or len(paths) < 2:
         yield from map(work, paths)
         return
+    done = 0
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        yield from pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 16)))
+        try:
+            for result in pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 16))):
+                done += 1
+                yield result
+        except BrokenProcessPool:  # a worker was killed: what it had not finished is left
+            for path in paths[done:]:
+                yield FileResult(str(path), error=WORKER_DIED)
 
 
 def _report(result: FileResult, mode: str) -> None:
@@ -220,7 +239,7 @@ def _fix_file(path: Path, job: Job) -> FileResult:
     if all(no_fix_reason(finding, job.options) for finding in findings):
         left = tuple((f.code, str(no_fix_reason(f, job.options))) for f in findings)
         return FileResult(str(path), left=left)
-    outcome, new_text = _transform(path, text, job)
+    outcome, new_text = _transform_any_depth(path, text, job)
     left = tuple((item.finding.code, item.reason) for item in outcome.left)
     if new_text == text:
         return FileResult(str(path), left=left)
@@ -255,6 +274,50 @@ def _findings(text: str, job: Job) -> list[Finding]:
     return selected(findings, text, job.selection)
 
 
+class _TooDeep(Exception):
+    """libcst ran out of Python's recursion limit."""
+
+
+DEEP_STACK_BYTES = 512 * 1024 * 1024  # address space; only the pages used are touched
+DEEP_RECURSION_LIMIT = 100_000
+
+
+def _transform_any_depth(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
+    """``_transform``, run again in a thread with a deep stack when libcst's recursive
+    algorithms, one level deeper per ``elif`` branch or implicitly concatenated string, pass
+    Python's default recursion limit (a few hundred of them in one statement)."""
+    try:
+        return _transform(path, text, job)
+    except _TooDeep:
+        pass
+    outcome: list[Any] = []
+
+    def transform() -> None:
+        try:
+            outcome.append(_transform(path, text, job))
+        except BaseException as error:  # handed to the calling thread
+            outcome.append(error)
+
+    limit = sys.getrecursionlimit()
+    try:
+        stack = threading.stack_size(DEEP_STACK_BYTES)
+        sys.setrecursionlimit(max(limit, DEEP_RECURSION_LIMIT))
+        try:
+            thread = threading.Thread(target=transform, name="lint-rules-deep", daemon=True)
+            thread.start()
+            thread.join()
+        finally:
+            threading.stack_size(stack)
+            sys.setrecursionlimit(limit)
+    except (RuntimeError, ValueError) as error:  # the system refused the thread or its stack
+        raise FileError(f"too deeply nested for libcst and no deep stack ({error})") from error
+    if isinstance(outcome[0], _TooDeep):
+        raise FileError("too deeply nested for libcst even with a deep stack; file left alone")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
 def _transform(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
     """Run the codemod command on ``text`` through libcst's runner: what it did, and the
     new text (``text`` itself when it skipped the file)."""
@@ -264,11 +327,15 @@ def _transform(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
         context, settings=job.settings, selection=job.selection, options=job.options
     )
     result = transform_module(command, text)
+    if isinstance(result, TransformExit):  # libcst's runner caught a Ctrl-C: stop the run
+        raise KeyboardInterrupt
     if isinstance(result, TransformFailure):
         error = result.error
         if isinstance(error, cst.ParserSyntaxError):
             where = f"{error.raw_line}:{error.raw_column + 1}"
             raise FileError(f"{where}: libcst cannot parse it: {error.message}")
+        if isinstance(error, RecursionError):
+            raise _TooDeep from error
         raise FileError(f"internal error: {type(error).__name__}: {error}; please report it")
     outcome = scratch[SCRATCH_KEY]
     assert isinstance(outcome, FixOutcome)
