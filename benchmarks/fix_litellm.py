@@ -2,7 +2,10 @@
 that every file still compiles, that the package re-lints with no fixable finding, and that a
 second run changes nothing. Prints the figures that benchmarks/README.md records.
 
-    python benchmarks/fix_litellm.py [-j N]
+    python benchmarks/fix_litellm.py [-j N] [--drain] [--declare-dispatch-mode=MODE]
+
+The opt-in options are passed on to `lint-rules fix`; "fixable" after the fix means fixable
+with the options of the run (e.g. TRK301 is fixable only with --declare-dispatch-mode).
 
 The wheel is downloaded once (`pip download --no-deps litellm==1.110.2`) into
 benchmarks/.cache/ (gitignored) and unzipped there; the fix runs on a temporary copy.
@@ -21,7 +24,9 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+from lint_rules.codemod import no_fix_reason
 from lint_rules.engine import analyze
+from lint_rules.settings import DISPATCH_MODES
 
 VERSION = "1.110.2"
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -58,15 +63,21 @@ def compiles(path: Path) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--drain", action="store_true")
+    parser.add_argument("--declare-dispatch-mode", choices=DISPATCH_MODES)
     args = parser.parse_args()
+    options = {"drain": args.drain, "declare_dispatch_mode": args.declare_dispatch_mode}
+    opt_ins = ["--drain"] * args.drain
+    if args.declare_dispatch_mode:
+        opt_ins.append(f"--declare-dispatch-mode={args.declare_dispatch_mode}")
     original = package()
     with tempfile.TemporaryDirectory() as directory:
         copy = Path(directory) / "litellm"
         shutil.copytree(original, copy)
-        command = [sys.executable, "-m", "lint_rules", "fix", "-j", str(args.jobs), str(copy)]
-        print("$", " ".join(command[2:]).replace(str(copy), "<copy of litellm/>"))
+        command = [sys.executable, "-m", "lint_rules", "fix", "-j", str(args.jobs), *opt_ins]
+        print("$", " ".join(command[2:]), "<copy of litellm/>")
         started = time.perf_counter()
-        first = subprocess.run(command, capture_output=True, text=True)
+        first = subprocess.run([*command, str(copy)], capture_output=True, text=True)
         elapsed = time.perf_counter() - started
         print(first.stderr.strip(), f"(exit {first.returncode}, {elapsed:.0f} s)")
 
@@ -83,8 +94,8 @@ def main() -> int:
             fixed_by_code.update(f.code for f in analyze(read(before(path)), full=True))
             fixed_by_code.subtract(f.code for f in analyze(read(path), full=True))
         relint = [f for p in files for f in analyze(read(p))]
-        fixable = [f for f in relint if f.fix is not None]
-        check = [*command[:4], "--check", str(copy)]
+        fixable = [f for f in relint if no_fix_reason(f, options) is None]
+        check = [*command, "--check", str(copy)]
         second = subprocess.run(check, capture_output=True, text=True)
 
     print(f"files: {len(files)}, changed: {len(changed)}")

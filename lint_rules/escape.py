@@ -374,7 +374,10 @@ class Verdicts:
         return not any(
             self._kills(other, binding, use)
             for other in events
-            if other.is_binding and other is not binding and not other.nested
+            if other.is_binding
+            and other is not binding
+            and not other.nested
+            and not _earlier_in_same_statement(other, binding)
         )
 
     @staticmethod
@@ -441,6 +444,11 @@ def _exits(statement: cst.CSTNode) -> bool:
     if isinstance(statement, cst.SimpleStatementLine):
         return any(isinstance(small, _EXITS) for small in statement.body)
     return isinstance(statement, _EXITS)
+
+
+def _earlier_in_same_statement(other: Event, binding: Event) -> bool:
+    """``a = a = task``: the first target is bound before the second, not after it."""
+    return other.kill_points == binding.kill_points and other.order < binding.order
 
 
 def _comprehension_targets(node: cst.CSTNode) -> set[str]:

@@ -104,8 +104,6 @@ def dropping_statement(draw: st.DrawFn, where: Where) -> Lines:
     """Shapes that drop the task (or may): what the rules report and the codemod rewrites."""
     call = draw(task_call(where))
     name = _fresh(draw)
-    # `task = task = create_task(c)` is left out: the rule reports it again after the fix
-    # (reported; test_reliability_fuzz.py has the strict xfail that shows it)
     other = draw(st.sampled_from([n for n in LOCAL_NAMES if n != name]))
     shapes = [
         [call],
@@ -120,6 +118,7 @@ def dropping_statement(draw: st.DrawFn, where: Where) -> Lines:
         [f"{name} = {call}"],
         [f"{name}: asyncio.Task[Any] = {call}"],
         [f"{name} = {other} = {call}"],
+        [f"{name} = {name} = {call}"],
         [f"{name}, {other}_b = {call}, None"],
         [f"({name} := {call})"],
         [f"{name} = {call}", f"{name}.add_done_callback(print)"],

@@ -146,20 +146,15 @@ NESTED_SHADOW = (  # the fresh name shadowed the enclosing function's _task, hid
     "    pending.append(_task)\n\n    def inner():\n        asyncio.create_task(job())\n"
 )
 
-# `task = task = create_task(c)`: the rule takes the second target for a rebinding, reports
-# TRK102 again after the fix, and the codemod adds the pair again (tests/strategies.py leaves
-# this shape out until the rule is fixed)
+# `task = task = create_task(c)`: the first target was taken for a rebinding of the second,
+# so the fixed code was reported again and fixed twice
 SAME_NAME_TWICE = "import asyncio\n\n\ndef spawn():\n    task = task = asyncio.create_task(job())\n"
-
-
-@pytest.mark.xfail(strict=True, reason="rule bug, reported: a chained assignment to one name")
-def test_codemod_on_a_chained_assignment_to_one_name() -> None:
-    assert_codemod_properties(SAME_NAME_TWICE)
 
 
 @budget(1.5)
 @given(async_modules())
 @example(NESTED_SHADOW)
+@example(SAME_NAME_TWICE)
 def test_codemod_on_task_shapes(source: str) -> None:
     EXAMPLES["codemod on task shapes"] += 1
     assert_codemod_properties(source)
