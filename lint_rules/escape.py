@@ -73,6 +73,7 @@ class Verdict:
     reason: str = ""
     how: str = ""  # for via="drop": the DROP flow's how
     lambda_node: cst.Lambda | None = None
+    rebound: bool = False  # for via="name": lost by a rebinding, not by the frame ending
 
 
 KEPT = Verdict(True)
@@ -315,7 +316,7 @@ class Verdicts:
         if keeping:
             if self._lost_in_loop(binding, keeping):
                 reason = "it is rebound on every loop iteration and only the last task is kept"
-                return Verdict(False, "name", flow.name, reason)
+                return Verdict(False, "name", flow.name, reason, rebound=True)
             return KEPT
         container = next((d for d in dropped if d.via == "container"), None)
         if container is not None:
@@ -326,6 +327,7 @@ class Verdicts:
             reason = "it is never used"
         elif not reached:
             reason = "it is rebound before any use keeps it"
+            return Verdict(False, "name", flow.name, reason, rebound=True)
         else:
             reason = "it is only used in ways that do not keep it"
         return Verdict(False, "name", flow.name, reason)

@@ -65,6 +65,12 @@ def originals_and_fixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, t
     return versions
 
 
+def _default_sigint() -> None:
+    # a test run started in the background (`.ci/run &`, nohup) ignores SIGINT, and children
+    # inherit that: give the run Ctrl-C back, as in a terminal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_fix(directory: Path, jobs: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "lint_rules", "fix", "-j", str(jobs), str(directory)],
@@ -72,6 +78,8 @@ def start_fix(directory: Path, jobs: int) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group: the workers get the signal too
+        preexec_fn=_default_sigint,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each "fixed" line as it happens
     )
 
 

@@ -28,6 +28,7 @@ from lint_rules.names import (
 from lint_rules.rule import Fix, RuleInfo
 from lint_rules.scopes import Scope, ScopedRule, Scopes
 from lint_rules.settings import Settings
+from lint_rules.traversal import source_children
 
 _KEEP_IT = "keep a reference (e.g. in a module-level set) or await it"
 
@@ -42,8 +43,9 @@ TRK101 = RuleInfo(
         "never finishes. This covers expression statements, comprehensions and conditional\n"
         "expressions used as statements, a method chained on the fresh task\n"
         "(create_task(c).add_done_callback(f)) and a task passed only to print/logging/str.\n"
-        "ensure_future() is judged only when given a call: given an existing future or task it\n"
-        "creates nothing, and a name may hold either."
+        "ensure_future() given an existing future or task creates nothing: it is judged when\n"
+        "given a call not known to return one, or a local name assigned only such calls and\n"
+        "kept nowhere else (a name kept elsewhere is taken to hold a task already)."
     ),
     bad=(
         "import asyncio\n\n\n"
@@ -72,7 +74,9 @@ TRK102 = RuleInfo(
         "the binding reaches keeps it: awaiting, returning, storing on an attribute or a\n"
         "module-level container, passing it to a call, cancelling it. Unused names, '_', uses\n"
         "such as add_done_callback/print/logging, a rebinding before any keeping use, and a\n"
-        "name rebound on every loop iteration (only the last task is kept) are reported."
+        "name rebound on every loop iteration (only the last task is kept) are reported.\n"
+        "A name last bound in a function that then runs the event loop (run_forever,\n"
+        "run_until_complete, asyncio.run) lives as long as the loop and is not reported."
     ),
     bad=(
         "import asyncio\n\n\n"
@@ -216,6 +220,11 @@ _LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
 )
 _FUTURE_METHODS = frozenset({"create_future", "run_in_executor"})  # loop methods
+_LOOP_RUNNERS = frozenset({"run_forever", "run_until_complete"})  # loop methods that block
+# functions that only inspect their argument
+_NON_KEEPING_FUNCTIONS = frozenset(
+    {"inspect.isawaitable", "inspect.iscoroutine", "asyncio.iscoroutine", "asyncio.isfuture"}
+)
 _FRESH_CONTAINERS = frozenset(
     {"collections.deque", "collections.defaultdict", "collections.OrderedDict"}
 )
@@ -256,6 +265,8 @@ class TaskRules(ScopedRule):
 
     def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context)
+        self._verdicts: Verdicts | None = None  # made when the module is left
+        self._judging: set[tuple[int, str]] = set()  # ensure_future(name) being judged
         factories = _factory_names(self.settings)
         self._factories = factories
         self._call_names = frozenset(
@@ -289,7 +300,7 @@ class TaskRules(ScopedRule):
             self._calls.append((node, self.snapshot()))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        verdicts = Verdicts(
+        self._verdicts = verdicts = Verdicts(
             parent=self.context.parent,
             is_non_keeping_call=self._is_non_keeping_call,
             is_fresh_container_call=self._is_fresh_container_call,
@@ -301,6 +312,8 @@ class TaskRules(ScopedRule):
                 continue
             scope = scopes[-1]
             verdict = verdicts.verdict(verdicts.flows(call, scope), scope, frozenset())
+            if self._held_while_loop_runs(call, scope, verdict):
+                continue
             if not verdict.kept:
                 self._report_verdict(call, kind, verdict, callback_lambdas)
 
@@ -312,10 +325,10 @@ class TaskRules(ScopedRule):
         qualified = self.qualname(call.func, scopes)
         if qualified in self._factories:
             if qualified == "asyncio.ensure_future":
-                # it returns a future it is given unchanged: only a call (a coroutine) that is
-                # not known to return a future surely makes a new task
+                # it returns a future it is given unchanged: judge only what surely makes a
+                # new task
                 argument = call.args[0].value if call.args else None
-                if not isinstance(argument, cst.Call) or self._is_future(argument, scopes):
+                if argument is None or not self._makes_new_task(argument, scopes):
                     return None
             return "task"
         if qualified == "asyncio.run_coroutine_threadsafe":
@@ -327,6 +340,39 @@ class TaskRules(ScopedRule):
             if self._is_event_loop(func.value, scopes):
                 return "task"
         return None
+
+    def _held_while_loop_runs(self, call: cst.Call, scope: Scope, verdict: Verdict) -> bool:
+        """A name last bound to ``call`` in a frame that then runs the event loop: the frame,
+        and the name in it, lives as long as the loop runs (``_f = ...; loop.run_forever()``)."""
+        values = scope.values.get(verdict.name, ())
+        return (
+            verdict.via == "name"
+            and not verdict.rebound
+            and bool(values)
+            and values[-1] is call
+            and self._runs_loop_after(call, scope)
+        )
+
+    def _runs_loop_after(self, call: cst.Call, scope: Scope) -> bool:
+        """The function holding ``call`` runs an event loop on a later line
+        (``loop.run_forever()``, ``run_until_complete(...)``, ``asyncio.run(...)``)."""
+        if not isinstance(scope.node, cst.FunctionDef):
+            return False
+        line = self.context.line_of(call)
+        chain = self.chains[scope]
+        pending = list(source_children(scope.node.body))
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                continue  # runs in another frame
+            if isinstance(node, cst.Call) and self.context.line_of(node) > line:
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value in _LOOP_RUNNERS:
+                    return True
+                if self.qualname(func, chain) == "asyncio.run":
+                    return True
+            pending.extend(source_children(node))
+        return False
 
     def _is_task_factory(self, node: cst.BaseExpression, scopes: Scopes) -> bool:
         """``node`` names a task factory (``asyncio.create_task``, ``loop.create_task``)."""
@@ -389,6 +435,42 @@ class TaskRules(ScopedRule):
             for qualified in self.annotation_qualnames(annotation, chain)
         )
 
+    def _makes_new_task(self, argument: cst.BaseExpression, scopes: Scopes) -> bool:
+        """``ensure_future(argument)`` surely wraps a coroutine in a new task: ``argument``
+        is a call not known to return a future, or a local name bound only to such calls
+        whose other uses keep nothing (a name kept elsewhere is taken for a task already)."""
+        if isinstance(argument, cst.Call):
+            return not self._is_future(argument, scopes)
+        if not isinstance(argument, cst.Name):
+            return False
+        scope = self.scope_of(argument.value, scopes)
+        if scope is None or not scope.is_function or argument.value in scope.declared_outer:
+            return False
+        key = (id(scope), argument.value)
+        if key in self._judging:
+            return False  # `x = ensure_future(x)`: its value depends on itself
+        self._judging.add(key)
+        try:
+            chain = self.chains[scope]
+            values = scope.values.get(argument.value, [])
+            if not values or not all(
+                isinstance(value, cst.Call) and not self._is_future(value, chain)
+                for value in values
+            ):
+                return False  # a parameter, a loop variable, a future: maybe a task already
+        finally:
+            self._judging.discard(key)
+        verdicts = self._verdicts
+        assert verdicts is not None, "judged only once the module is left"
+        for use in verdicts.events(scope.node).get(argument.value, []):
+            if use.is_binding or use.node is argument:
+                continue
+            if use.nested:
+                return False
+            if verdicts.verdict(verdicts.flows(use.node, scope), scope, frozenset()).kept:
+                return False
+        return True
+
     def _is_future(self, node: cst.BaseExpression, scopes: Scopes) -> bool:
         """``node`` is already a Future or Task (so ensure_future returns it as is)."""
         if isinstance(node, cst.Call):
@@ -411,8 +493,10 @@ class TaskRules(ScopedRule):
         """print/str/repr/... and logging calls read their arguments and let go of them."""
         chain = self.chains[scope]
         func = call.func
-        if isinstance(func, cst.Name):
-            return func.value in _NON_KEEPING_BUILTINS and self.is_builtin(func.value, chain)
+        if isinstance(func, cst.Name) and func.value in _NON_KEEPING_BUILTINS:
+            return self.is_builtin(func.value, chain)
+        if self.qualname(func, chain) in _NON_KEEPING_FUNCTIONS:
+            return True
         if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS:
             receiver = func.value
             if self.qualname(receiver, chain) == "logging":
