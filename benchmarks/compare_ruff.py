@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import os
 import random
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,33 +29,13 @@ import corpus
 import venvs
 from corpus import CACHE, Package
 
-HERE = Path(__file__).resolve().parent
 OUT = CACHE / "compare-ruff"
 TRK1XX = ("TRK101", "TRK102", "TRK103", "TRK104", "TRK105", "TRK106")
 SEED = 2  # the issue number: the sample is the same on every run
 
 
 def trk_findings(files: Sequence[Path]) -> list[dict]:
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-        listing.write("\n".join(map(str, files)))
-    try:
-        result = subprocess.run(
-            [
-                venvs.TRK.python,
-                str(HERE / "probe.py"),
-                "findings",
-                listing.name,
-                "--codes",
-                ",".join(TRK1XX),
-            ],
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        os.unlink(listing.name)
-    if result.returncode != 0:
-        raise SystemExit(f"compare_ruff: the engine crashed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout)
+    return venvs.probe("findings", files, "--codes", ",".join(TRK1XX))
 
 
 def ruff_findings(files: Sequence[Path]) -> list[dict]:

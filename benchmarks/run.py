@@ -17,7 +17,6 @@ Writes ``benchmarks/results.md`` (``--quick``: ``benchmarks/.cache/results-quick
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -240,20 +239,7 @@ def fmt(value: float, digits: int = 2) -> str:
 
 
 def check_equivalence(packages: Sequence[Package]) -> list[str]:
-    files = [str(path) for package in packages for path in package.files]
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-        listing.write("\n".join(files))
-    try:
-        result = subprocess.run(
-            [venvs.TRK.python, str(HERE / "probe.py"), "equivalence", listing.name],
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        os.unlink(listing.name)
-    if result.returncode != 0:
-        raise SystemExit(f"run: the equivalence check crashed:\n{result.stderr[-3000:]}")
-    report = json.loads(result.stdout)
+    report = venvs.probe("equivalence", (p for package in packages for p in package.files))
     lines = [
         f"Span analysis vs full parse (`analyze(src) == analyze(src, full=True)`): "
         f"{report['files']} files, {report['findings']} findings, "

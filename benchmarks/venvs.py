@@ -10,11 +10,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import subprocess
 import sys
+import tempfile
 import venv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from corpus import CACHE
 
@@ -111,3 +116,20 @@ def ensure(*, with_async: bool = True) -> dict[str, str]:
 if __name__ == "__main__":
     for name, version in ensure().items():
         print(f"{name} {version}")
+
+
+def probe(command: str, files: Iterable[Path | str], *args: str) -> Any:
+    """Run ``probe.py COMMAND FILELIST ARGS`` with the engine of the flake8-trk venv and
+    return its JSON output; exits with the engine's stderr when it crashes."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(map(str, files)))
+    try:
+        script = str(Path(__file__).resolve().parent / "probe.py")
+        result = subprocess.run(
+            [TRK.python, script, command, listing.name, *args], capture_output=True, text=True
+        )
+    finally:
+        os.unlink(listing.name)
+    if result.returncode != 0:
+        raise SystemExit(f"probe.py {command} crashed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout)
