@@ -644,29 +644,14 @@ class _Applier(cst.CSTTransformer):
         if not any(statement in self._statements for statement in original):
             return None
         assert len(original) == len(updated)
-        groups: list[list[cst.BaseSmallStatement]] = []
-        current: list[cst.BaseSmallStatement] = []
-        anchor: int | None = None
-        for before, after in zip(original, updated):
-            edit = self._statements.get(before)
-            if edit is None:
-                current.append(after)
-                continue
-            if current:
-                groups.append(current)
-                current = []
-            if anchor is None:
-                anchor = len(groups)
-            groups.extend([statement] for statement in edit.statements)
-        if current:
-            groups.append(current)
-        return [
-            cst.SimpleStatementLine(
-                body=[*group[:-1], group[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
-                trailing_whitespace=trailing if index == anchor else cst.TrailingWhitespace(),
-            )
-            for index, group in enumerate(groups)
-        ]
+        replacements = [self._statements.get(before) for before in original]
+        return exits.split_line(
+            [
+                (after, None if edit is None else edit.statements)
+                for after, edit in zip(updated, replacements)
+            ],
+            trailing,
+        )
 
 
 def _insert_tracking_set(module: cst.Module, name: str) -> cst.Module:

@@ -110,6 +110,40 @@ def _exits(statement: cst.CSTNode) -> bool:
     return False
 
 
+def split_line(
+    statements: Sequence[tuple[cst.BaseSmallStatement, Sequence[cst.BaseSmallStatement] | None]],
+    trailing: cst.TrailingWhitespace,
+    comment_on: int = 0,
+) -> list[cst.SimpleStatementLine]:
+    """The lines for one line of ``a; b; c`` where some statements are replaced: each
+    ``(statement, replacement)`` pair with a replacement puts each replacing statement on its
+    own line; the statements without one stay on shared lines. The line's comment goes to
+    the replacing line at index ``comment_on`` of the first replacement (where the original
+    statement is: first for the codemod's additions after it, last for drains before it)."""
+    groups: list[list[cst.BaseSmallStatement]] = []
+    current: list[cst.BaseSmallStatement] = []
+    commented: int | None = None
+    for statement, replacement in statements:
+        if replacement is None:
+            current.append(statement)
+            continue
+        if current:
+            groups.append(current)
+            current = []
+        if commented is None:
+            commented = len(groups) + comment_on % max(len(replacement), 1)
+        groups.extend([small] for small in replacement)
+    if current:
+        groups.append(current)
+    return [
+        cst.SimpleStatementLine(
+            body=[*group[:-1], group[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+            trailing_whitespace=trailing if index == commented else cst.TrailingWhitespace(),
+        )
+        for index, group in enumerate(groups)
+    ]
+
+
 class _BeforeReturns(cst.CSTTransformer):
     """Splits each line holding a ``return`` into lines: what comes before it, the
     statements, the ``return``. A one-line suite (``if x: return``) becomes a block."""
@@ -150,28 +184,11 @@ class _BeforeReturns(cst.CSTTransformer):
         first ``return``."""
         if not any(isinstance(statement, cst.Return) for statement in body):
             return None
-        groups: list[list[cst.BaseSmallStatement]] = []
-        current: list[cst.BaseSmallStatement] = []
-        commented: int | None = None
-        for statement in body:
-            if not isinstance(statement, cst.Return):
-                current.append(statement)
-                continue
-            if current:
-                groups.append(current)
-                current = []
-            groups.extend([small] for small in self._before(statement))
-            if commented is None:
-                commented = len(groups) - 1
-        if current:
-            groups.append(current)
-        return [
-            cst.SimpleStatementLine(
-                body=[*group[:-1], group[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
-                trailing_whitespace=trailing if index == commented else cst.TrailingWhitespace(),
-            )
-            for index, group in enumerate(groups)
-        ]
+        return split_line(
+            [(s, self._before(s) if isinstance(s, cst.Return) else None) for s in body],
+            trailing,
+            comment_on=-1,  # the return itself
+        )
 
     def _before(self, statement: cst.Return) -> list[cst.BaseSmallStatement]:
         drain = [small.deep_clone() for small in self.statements]
