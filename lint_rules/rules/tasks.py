@@ -471,23 +471,15 @@ class TaskRules(ScopedRule):
                 return False
         return True
 
-    def _is_future(self, node: cst.BaseExpression, scopes: Scopes) -> bool:
-        """``node`` is already a Future or Task (so ensure_future returns it as is)."""
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in _FUTURE_METHODS:
-                return True
-            return (
-                self.qualname(func, scopes) in FUTURE_FACTORIES
-                or self._call_kind(node, scopes) == "task"
-            )
-        if isinstance(node, cst.Name):
-            scope = self.scope_of(node.value, scopes)
-            if scope is not None:
-                values = scope.values.get(node.value, [])
-                chain = self.chains[scope]
-                return any(v is not None and self._is_future(v, chain) for v in values)
-        return False
+    def _is_future(self, call: cst.Call, scopes: Scopes) -> bool:
+        """``call`` returns a Future or Task (so ensure_future returns it as is)."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _FUTURE_METHODS:
+            return True
+        return (
+            self.qualname(func, scopes) in FUTURE_FACTORIES
+            or self._call_kind(call, scopes) == "task"
+        )
 
     def _is_non_keeping_call(self, call: cst.Call, scope: Scope) -> bool:
         """print/str/repr/... and logging calls read their arguments and let go of them."""
