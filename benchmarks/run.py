@@ -295,6 +295,7 @@ def run(options: Options) -> str:
 
     # flake8 with / without the plugin, and ruff, per package: dense files, then the rest
     rows = []
+    round_ratios = []
     targets_met = []
     for package in packages:
         dense = package.dense_files
@@ -349,6 +350,10 @@ def run(options: Options) -> str:
                         cpu_ratio <= target,
                     )
                 )
+            round_ratios.append(
+                f"{package.label} {measure_name}: "
+                + ", ".join(fmt(value) for value in _round_ratios([measured[p] for p in used]))
+            )
             runs = "+".join(str(len(measured[p]["flake8"].samples)) for p in used)
             rows.append(
                 f"| {package.label} | {measure_name} | {len(files)} | {lines} | {runs} "
@@ -377,6 +382,11 @@ def run(options: Options) -> str:
         f"Startup (flake8 on a one-line file, median of {len(startup['flake8'].samples)}): "
         f"flake8 {fmt(startup['flake8'].wall)} s, flake8+TRK {fmt(startup['trk'].wall)} s "
         f"(+{fmt(startup['trk'].wall - startup['flake8'].wall)} s: importing the plugin).",
+        "",
+        "The spread: flake8+TRK / flake8 CPU ratio of each round (the two variants' runs of "
+        "round *i* are adjacent in time, so they share the machine's load of the moment):",
+        "",
+        *(f"* {line}" for line in round_ratios),
         "",
     ]
 
@@ -534,6 +544,18 @@ def run(options: Options) -> str:
         verdict = "not measured" if met is None else ("yes" if met else "**NO**")
         summary.append(f"| {name} | {target} | {fmt(wall_value)} / {fmt(cpu_value)} | {verdict} |")
     return "\n".join([*summary, "", *out])
+
+
+def _round_ratios(parts: Sequence[dict[str, Series]]) -> list[float]:
+    """flake8+TRK / flake8 CPU per round, summed over ``parts``; as many rounds as all have."""
+    rounds = min(len(part["flake8"].samples) for part in parts)
+    return [
+        ratio(
+            sum(part["trk"].samples[i].cpu for part in parts),
+            sum(part["flake8"].samples[i].cpu for part in parts),
+        )
+        for i in range(rounds)
+    ]
 
 
 def _check_command(package: Package) -> list[str]:

@@ -118,5 +118,5 @@ def annotation_parts(node: cst.BaseExpression | ast.expr | None) -> list[list[st
         return annotation_parts(node.left) + annotation_parts(node.right)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return annotation_parts(node.left) + annotation_parts(node.right)
-    parts = cst_dotted(node) if isinstance(node, cst.BaseExpression) else ast_dotted(node)
+    parts = ast_dotted(node) if isinstance(node, ast.AST) else cst_dotted(node)
     return [parts] if parts else []
