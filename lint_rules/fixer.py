@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import difflib
 import functools
 import io
+import multiprocessing
 import os
 import stat
 import sys
@@ -70,6 +72,15 @@ from lint_rules.selection import Selection
 from lint_rules.settings import ConfigError, Settings
 
 PROGRESS_MIN_FILES = 10  # fewer files than this finish before a progress line helps
+# A whole-file libcst parse (only files with something to fix get one) takes ~8.5 kB per
+# line: 340 MB for LiteLLM's 23,000-line proxy_server.py. Workers take turns to parse files
+# above this size, so that two never hold such a tree at once.
+BIG_FILE_CHARS = 100_000  # ~2,500 lines
+# glibc keeps the memory of a freed tree in the process (~270 MB after proxy_server.py);
+# malloc_trim() hands it back (~5 ms) before the worker gives up its turn. Other C
+# libraries have no such call and go without.
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
+_big_file_turn: Any = contextlib.nullcontext()  # a worker's lock, set by _start_worker
 WORKER_DIED = (
     "result lost: a worker process died (killed, or out of memory?); the file is as it was "
     "or fully fixed, run again (with -j 1 to find the file that kills it)"
@@ -179,7 +190,9 @@ def _results(paths: Sequence[Path], job: Job, jobs: int) -> Iterator[FileResult]
         yield from map(work, paths)
         return
     done = 0
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+    workers = min(jobs, len(paths))
+    turn = multiprocessing.Lock()
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(turn,)) as pool:
         try:
             for result in pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 16))):
                 done += 1
@@ -187,6 +200,11 @@ def _results(paths: Sequence[Path], job: Job, jobs: int) -> Iterator[FileResult]
         except BrokenProcessPool:  # a worker was killed: what it had not finished is left
             for path in paths[done:]:
                 yield FileResult(str(path), error=WORKER_DIED)
+
+
+def _start_worker(big_file_turn: Any) -> None:
+    global _big_file_turn
+    _big_file_turn = big_file_turn
 
 
 def _report(result: FileResult, mode: str) -> None:
@@ -239,8 +257,11 @@ def _fix_file(path: Path, job: Job) -> FileResult:
     if all(no_fix_reason(finding, job.options) for finding in findings):
         left = tuple((f.code, str(no_fix_reason(f, job.options))) for f in findings)
         return FileResult(str(path), left=left)
-    outcome, new_text = _transform_any_depth(path, text, job)
-    left = tuple((item.finding.code, item.reason) for item in outcome.left)
+    with _whole_parse_turn(len(text)):
+        outcome, new_text = _transform_any_depth(path, text, job)
+        fixed = len(outcome.fixed)
+        left = tuple((item.finding.code, item.reason) for item in outcome.left)
+        del outcome  # the trees: freed before another worker may parse a big file
     if new_text == text:
         return FileResult(str(path), left=left)
     try:
@@ -255,7 +276,21 @@ def _fix_file(path: Path, job: Job) -> FileResult:
     if job.mode == "write":
         write_atomically(path, new_text.encode(encoding), data)
     diff = unified_diff(str(path), text, new_text) if job.mode == "diff" else ""
-    return FileResult(str(path), True, len(outcome.fixed), left, diff=diff)
+    return FileResult(str(path), True, fixed, left, diff=diff)
+
+
+@contextlib.contextmanager
+def _whole_parse_turn(chars: int) -> Iterator[None]:
+    """Wait for this worker's turn to parse a big file whole; give the memory back after."""
+    if chars <= BIG_FILE_CHARS:
+        yield
+        return
+    with _big_file_turn:
+        try:
+            yield
+        finally:
+            if _MALLOC_TRIM is not None:
+                _MALLOC_TRIM(0)
 
 
 def _decode(data: bytes) -> tuple[str, str]:

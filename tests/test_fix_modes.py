@@ -142,6 +142,24 @@ def test_parallel_runs_give_the_same_files_and_output_in_the_same_order(
     assert [v[0] for v in snapshot(serial).values()] == [v[0] for v in snapshot(parallel).values()]
 
 
+def test_big_files_take_turns_across_workers_and_are_fixed_as_with_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Workers parse files above ``BIG_FILE_CHARS`` whole one at a time (to bound memory)."""
+    line = f"VALUE = '{'x' * 90}'\n"  # long lines: above the size in few lines, parsed fast
+    padding = line * (fixer.BIG_FILE_CHARS // len(line))
+    files = {f"pkg/big{i}.py": STATEMENT + padding for i in range(2)} | {"pkg/small.py": STATEMENT}
+    assert all(len(text) > fixer.BIG_FILE_CHARS for name, text in files.items() if "big" in name)
+    serial, parallel = tree(tmp_path / "serial", files), tree(tmp_path / "parallel", files)
+    one = run(capsys, "-j", "1", str(serial))
+    two = run(capsys, "-j", "2", str(parallel))
+    assert one[0] == two[0] == 0
+    assert one[1].replace(str(serial), "ROOT") == two[1].replace(str(parallel), "ROOT")
+    fixed = snapshot(parallel)
+    assert [v[0] for v in snapshot(serial).values()] == [v[0] for v in fixed.values()]
+    assert all(fixed[name][0].decode() != text for name, text in files.items())
+
+
 @pytest.mark.parametrize(
     ("arguments", "fixed_names"),
     [
