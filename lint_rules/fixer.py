@@ -75,7 +75,7 @@ PROGRESS_MIN_FILES = 10  # fewer files than this finish before a progress line h
 # A whole-file libcst parse (only files with something to fix get one) takes ~8.5 kB per
 # line: 340 MB for LiteLLM's 23,000-line proxy_server.py. Workers take turns to parse files
 # above this size, so that two never hold such a tree at once.
-BIG_FILE_CHARS = 100_000  # ~2,500 lines
+BIG_FILE_CHARS = 200_000  # ~5,000 lines (a 70 MB tree)
 # glibc keeps the memory of a freed tree in the process (~270 MB after proxy_server.py);
 # malloc_trim() hands it back (~5 ms) before the worker gives up its turn. Other C
 # libraries have no such call and go without.
