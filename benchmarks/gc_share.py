@@ -15,6 +15,7 @@ shared machine than the run times themselves.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import corpus
 import venvs
+from run import Interleaver
 
 # run inside each venv's Python: flake8's own main(), with every collection's CPU time summed
 _FLAKE8_WITH_GC_CLOCK = """\
@@ -67,13 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rest = [path for path in package.files if path not in dense]
     sample = rest[:: max(1, len(rest) // args.files)][: args.files]
     variants = {"flake8": venvs.BASE, "flake8+TRK": venvs.TRK}
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
-    for round_number in range(args.rounds):
-        order = list(variants)[:: -1 if round_number % 2 else 1]
-        for name in order:
-            runs[name].append(measure(variants[name], sample))
-            last = runs[name][-1]
-            print(f"round {round_number + 1} {name}: {last['gc']:.2f} s of {last['cpu']:.2f} s")
+    # run.py's Interleaver: the order flips every round
+    series = Interleaver().run(
+        {name: functools.partial(measure, venv, sample) for name, venv in variants.items()},
+        args.rounds,
+    )
+    runs = {name: part.samples for name, part in series.items()}
 
     print(f"\n{package.label}: {len(sample)} of the {len(rest)} files that are not dense")
     print("| variant | CPU s | collection s | collection share | collections |")
