@@ -28,7 +28,7 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 DOWNLOADS = CACHE / "downloads"
 CORPUS = CACHE / "corpus"
 
-# files that mention any of these are the "trigger-dense" subset (issue 5)
+# files that mention any of these are the "trigger-dense" subset
 DENSE_PATTERN = re.compile(r"create_task|ensure_future|CustomLogger|asyncio\.run")
 
 

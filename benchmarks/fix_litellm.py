@@ -24,8 +24,8 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from lint_rules.codemod import no_fix_reason
-from lint_rules.engine import analyze
+from lint_rules.fix.apply import no_fix_reason
+from lint_rules.rules import analyze
 from lint_rules.settings import DISPATCH_MODES
 
 VERSION = "1.110.2"

@@ -137,9 +137,10 @@ def _qualnames(tree: ast.Module) -> dict[ast.ClassDef, str]:
 
 
 def check(package: Path, truth_file: Path, oracle: bool) -> int:
-    from lint_rules.engine import analyze, split_lines
-    from lint_rules.index import ModuleIndex
-    from lint_rules.rules.dispatch import all_callback_classes
+    from lint_rules.engine.index import ModuleIndex
+    from lint_rules.engine.source import split_lines
+    from lint_rules.rules import analyze
+    from lint_rules.rules.dispatch.classes import all_callback_classes
     from lint_rules.settings import Settings
 
     expected = json.loads(truth_file.read_text())

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from multiprocessing import Pool
 from pathlib import Path
 
-from lint_rules.engine import analyze
+from lint_rules.rules import analyze
 
 
 def read_source(path: str) -> str:

@@ -32,8 +32,12 @@ from corpus import CACHE, Package, prepare
 from libcst.metadata import MetadataWrapper, PositionProvider
 from probe import read_source
 
-from lint_rules import engine
-from lint_rules.rules.tasks import TaskRules
+from lint_rules import rules
+from lint_rules.engine import pipeline
+from lint_rules.engine.rule import RuleContext
+from lint_rules.engine.source import split_lines
+from lint_rules.engine.triggers import Trigger
+from lint_rules.rules.tasks.rule import TaskRules
 from lint_rules.settings import Settings
 
 # CPU time of this process: steadier than wall time on a shared machine
@@ -88,30 +92,28 @@ def _metadata_label(wrapper: MetadataWrapper, providers: Any) -> str:
     return "metadata: " + ", ".join(sorted(p.__name__ for p in providers))
 
 
-# what to time: (module or class, attribute, label); entries missing from the engine at hand
-# are skipped, so the profiler follows the engine as it changes
+# what to time: (module or class, attribute, label)
 PHASES: tuple[tuple[Any, str, Any], ...] = (
-    (engine, "analyze", "analyze itself (split_lines, sorting)"),
-    (engine, "_may_trigger", "pre-filter: substring search"),
-    (engine, "_trigger_lines", "pre-filter: trigger lines"),
-    (engine, "ModuleIndex", "ast index (ModuleIndex)"),
-    (engine, "_spans", "span selection (_spans, regions)"),
+    (pipeline, "analyze", "analyze itself (split_lines, sorting)"),
+    (Trigger, "may_apply", "pre-filter: substring search"),
+    (Trigger, "lines", "pre-filter: trigger lines"),
+    (pipeline, "ModuleIndex", "ast index (ModuleIndex)"),
+    (pipeline, "_spans", "span selection (_spans, regions)"),
     (cst, "parse_module", "libcst parse"),
-    (engine, "_visit", "engine._visit (visitor setup, findings)"),
+    (pipeline, "_visit", "pipeline._visit (visitor setup, findings)"),
     (MetadataWrapper, "resolve_many", _metadata_label),
     (cst.BatchableCSTVisitor, "get_visitors", "get_visitors introspection"),
     (wrapper_module, "visit_batched", "libcst traversal inside {parent}"),
-    (engine, "traverse", "traversal (engine's own, incl. rule visit_* callbacks)"),
+    (pipeline, "traverse", "traversal (engine's own, incl. rule visit_* callbacks)"),
     (TaskRules, "leave_Module", "escape analysis (TaskRules.leave_Module)"),
-    (engine.RuleContext, "position_of", "positions (position_of)"),
+    (RuleContext, "position_of", "positions (position_of)"),
 )
 
 
 def instrument(clock: PhaseClock, spans: list[tuple[int, int]], stats: dict[str, int]) -> None:
     for owner, attribute, label in PHASES:
-        if attribute in getattr(owner, "__dict__", {}):
-            clock.wrap(owner, attribute, label)
-    original_run_span = engine._run_span
+        clock.wrap(owner, attribute, label)
+    original_run_span = pipeline._run_span
     original_leave = TaskRules.leave_Module
 
     def leave_module(self: TaskRules, node: cst.Module) -> None:
@@ -126,7 +128,7 @@ def instrument(clock: PhaseClock, spans: list[tuple[int, int]], stats: dict[str,
         spans.append((span.start, span.end))
         return original_run_span(span, *args, **kwargs)
 
-    clock.patch(engine, "_run_span", run_span)
+    clock.patch(pipeline, "_run_span", run_span)
 
 
 def parse(source: str) -> ast.Module | None:
@@ -137,18 +139,15 @@ def parse(source: str) -> ast.Module | None:
 
 
 def _triggers(source: str, settings: Settings) -> bool:
-    """The engine's pre-filter on its own (whichever form the engine at hand has)."""
-    if hasattr(engine, "_may_trigger"):
-        return engine._may_trigger(TaskRules, settings, source) and bool(
-            engine._trigger_lines(TaskRules.TRIGGER(settings), source, engine.split_lines(source))
-        )
-    return bool(TaskRules.trigger(settings).search(source))
+    """TRK1xx's pre-filter on its own."""
+    trigger = TaskRules.TRIGGER(settings)
+    return trigger.may_apply(source) and bool(trigger.lines(source, split_lines(source)))
 
 
-def profile(package: Package, dense: bool, cprofile: bool, label_suffix: str) -> list[str]:
+def profile(package: Package, dense: bool, cprofile: bool) -> list[str]:
     """Profile one package; print the phase table; return its summary row."""
     files = package.dense_files if dense else package.files
-    label = f"{package.label} {'dense' if dense else 'whole'}{label_suffix}"
+    label = f"{package.label} {'dense' if dense else 'whole'}"
     sources = [read_source(str(path)) for path in files]
     total_lines = sum(source.count("\n") for source in sources)
     settings = Settings()
@@ -163,7 +162,7 @@ def profile(package: Package, dense: bool, cprofile: bool, label_suffix: str) ->
             tree = parse(source)
             ast_seconds += clock_now() - start
             start = clock_now()
-            findings += len(engine.analyze(source, settings, tree=tree))
+            findings += len(rules.analyze(source, settings, tree=tree))
             engine_seconds += clock_now() - start
         return engine_seconds, ast_seconds, findings
 
@@ -177,11 +176,11 @@ def profile(package: Package, dense: bool, cprofile: bool, label_suffix: str) ->
         for source in sources:
             tree = parse(source)
             profiler.enable()
-            engine.analyze(source, settings, tree=tree)
+            rules.analyze(source, settings, tree=tree)
             profiler.disable()
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(40)
-        suffix = ("-dense" if dense else "") + ("-what-if" if label_suffix else "")
+        suffix = "-dense" if dense else ""
         destination = CACHE / f"profile-{package.name}{suffix}.txt"
         destination.write_text(text.getvalue())
 
@@ -197,7 +196,7 @@ def profile(package: Package, dense: bool, cprofile: bool, label_suffix: str) ->
     print(f"## {label}: {len(files)} files, {total_lines} lines, {findings} findings\n")
     print(
         f"ast.parse of every file (flake8 pays it anyway): {ast_seconds:.2f} s; "
-        f"engine.analyze with the tree given: {plain_seconds:.2f} s "
+        f"analyze with the tree given: {plain_seconds:.2f} s "
         f"({plain_seconds / ast_seconds:.2f}x ast.parse); instrumented: "
         f"{instrumented_seconds:.2f} s. CPU seconds."
     )
@@ -237,17 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("packages", nargs="*", help="pinned distribution names (default: all)")
     parser.add_argument("--dense", action="store_true", help="only the trigger-dense files")
     parser.add_argument("--cprofile", action="store_true", help="also write a cProfile top 40")
-    parser.add_argument(
-        "--what-if", action="store_true", help="profile with what_if.py's prototypes applied"
-    )
     args = parser.parse_args(argv)
-    if args.what_if:
-        import what_if
-
-        for _, apply in what_if.STEPS:
-            apply()
-    suffix = " (what_if.py prototypes applied)" if args.what_if else ""
-    rows = [profile(p, args.dense, args.cprofile, suffix) for p in prepare(names=args.packages)]
+    rows = [profile(p, args.dense, args.cprofile) for p in prepare(names=args.packages)]
     print("## Summary (CPU seconds)\n")
     print(
         "| package | files | lines | triggered files (lines) | spans | lines parsed with libcst "

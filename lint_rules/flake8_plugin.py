@@ -1,7 +1,8 @@
-"""The flake8 face: a thin shell around ``engine.analyze``.
+"""The flake8 face: a thin shell around ``lint_rules.rules.analyze``.
 
-The engine (and with it libcst, a quarter of a second to import) is imported only once a file
-passes the text pre-filter, so flake8 runs over code without asyncio tasks pay almost nothing.
+The engine (and with it libcst, slow to import) is imported only once a file
+passes the rule families' text pre-filter, so flake8 runs over code without asyncio tasks pay
+almost nothing.
 """
 
 from __future__ import annotations
@@ -13,20 +14,21 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lint_rules import __version__
+from lint_rules.rules import may_matter
 from lint_rules.settings import OPTIONS, Settings, split_list
-from lint_rules.triggers import may_matter
 
-if TYPE_CHECKING:  # the engine imports libcst
-    from lint_rules.engine import Finding
+if TYPE_CHECKING:
+    from lint_rules.engine.info import Finding
 
 
 @functools.cache
 def _load_engine() -> Callable[..., list[Finding]]:
-    from lint_rules.engine import analyze  # imports libcst: only for files that can matter
+    from lint_rules.rules import analyze, rule_classes
 
-    # libcst's classes and functions (some 17,000 objects) live until flake8 exits. Moved to
-    # the permanent generation, they are not walked again by every later full collection
-    # (which cost about 1% of flake8's time on Home Assistant: benchmarks/README.md).
+    rule_classes()  # imports libcst and the rules: only once a file can matter
+    # libcst's classes and functions live until flake8 exits. Moved to the permanent
+    # generation, they are not walked again by every later full collection
+    # (benchmarks/README.md measures what that saves).
     gc.freeze()
     return analyze
 

@@ -12,8 +12,7 @@ from typing import NamedTuple
 import pytest
 
 from lint_rules.cli import main
-from lint_rules.docs import info_for
-from lint_rules.engine import analyze
+from lint_rules.rules import analyze, info_for
 
 
 class Run(NamedTuple):

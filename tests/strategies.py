@@ -1,7 +1,7 @@
 """Hypothesis strategies for the fuzz tests (tests/test_reliability_fuzz.py).
 
-``async_modules()`` composes whole modules from the shapes of DESIGN.md §3: task-creating calls
-(``create_task``, ``ensure_future``, ``asyncio.Task``, ``loop.create_task`` on every kind of
+``async_modules()`` composes whole modules from the shapes docs/rules.md describes: task-creating
+calls (``create_task``, ``ensure_future``, ``asyncio.Task``, ``loop.create_task`` on every kind of
 receiver, import aliases), the ways their result is dropped or kept (statements, bindings,
 walrus, tuple and chained assignments, local sets, module-level sets, awaits, returns,
 ``global``, attributes), lambdas and ``functools.partial`` given to ``call_soon`` and friends,
@@ -483,7 +483,7 @@ def compiles(source: str) -> bool:
 
 
 def async_modules() -> st.SearchStrategy[str]:
-    """Modules made of every task shape of DESIGN.md §3, dropped and kept."""
+    """Modules made of every task shape the rules know, dropped and kept."""
     return _modules(kept_only=False).filter(compiles)
 
 

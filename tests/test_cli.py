@@ -189,6 +189,7 @@ def test_symlinked_directory_loops_are_not_followed(project: Path, capsys) -> No
 # standard input
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_stdin_with_stdin_filename(project: Path) -> None:
     run = run_executable(
         executable("lint-rules"),
@@ -202,6 +203,7 @@ def test_stdin_with_stdin_filename(project: Path) -> None:
     assert (run.status, run.out.splitlines()) == (1, text_lines("pkg/app.py", DISCARDED))
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_stdin_filename_alone_reads_stdin_and_plain_dash_is_called_stdin(project: Path) -> None:
     named = run_executable(
         executable("lint-rules"), "check", "--stdin-filename", "x.py", cwd=project,
@@ -214,6 +216,7 @@ def test_stdin_filename_alone_reads_stdin_and_plain_dash_is_called_stdin(project
     assert anonymous.out.splitlines() == text_lines("stdin", DISCARDED)
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_stdin_filename_locates_the_configuration(project: Path) -> None:
     write(project, "sub/pyproject.toml", '[tool.lint-rules]\nignore = ["TRK101"]\n')
     inside = run_executable(
@@ -408,6 +411,7 @@ def test_unknown_option_is_a_usage_error(project: Path, capsys) -> None:
     assert run.status == 2 and "unrecognized arguments" in run.err
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_python_dash_m_is_the_same_command(project: Path) -> None:
     write(project, "app.py", DISCARDED)
     module = run_executable(sys.executable, "-m", "lint_rules", "check", "app.py", cwd=project)
@@ -416,6 +420,7 @@ def test_python_dash_m_is_the_same_command(project: Path) -> None:
     assert module.status == 1 and module.out.splitlines() == text_lines("app.py", DISCARDED)
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_closed_stdout_pipe_is_not_a_traceback(project: Path) -> None:
     many = "import asyncio\n\n\nasync def f(job):\n" + "    asyncio.create_task(job())\n" * 300
     for index in range(2):  # 600 findings: far more output than a pipe buffers

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules.files import Missing, discover
+from lint_rules.cli.files import Missing, discover
 from tests.cli_helpers import lint_rules
 from tests.test_cli import DISCARDED, write
 

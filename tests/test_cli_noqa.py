@@ -9,6 +9,8 @@ import pytest
 
 from tests.cli_helpers import executable, run_executable
 
+pytestmark = pytest.mark.slow  # compared with the real flake8, in subprocesses
+
 SHAPES = '''\
 import asyncio
 

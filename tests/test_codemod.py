@@ -1,5 +1,5 @@
 """The codemod machinery: fresh names, the tracking set, the libcst.tool route, and the
-extension point for new fix kinds."""
+extension point for new fixes."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 import pytest
 
-from lint_rules import codemod
-from lint_rules.codemod import FixKind, RewriteNode, apply_fixes
-from lint_rules.engine import Finding, analyze, analyze_module
-from lint_rules.rule import Fix
+from lint_rules.engine.info import Finding
+from lint_rules.fix.apply import apply_fixes
+from lint_rules.fix.context import FixContext
+from lint_rules.fix.edits import Fix, RewriteNode
+from lint_rules.rules import analyze, analyze_module
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 
@@ -181,32 +183,35 @@ def test_nothing_to_fix_gives_back_the_same_module() -> None:
     assert outcome.module is module and not outcome.fixed and not outcome.left
 
 
-# -- a new fix kind is a function and a FIX_KINDS entry ----------------------------------------
+# -- a new fix is a Fix subclass, and nothing else ---------------------------------------------
 
 
-def _declare(fix: Fix, context: codemod.FixContext) -> RewriteNode:
-    """A toy class-level declaration, like issue 4's declare-dispatch-mode."""
-    value = context.options["toy_mode"]
-    line = cst.parse_statement(f"mode = {value!r}\n")
+@dataclass(frozen=True)
+class ToyDeclaration(Fix):
+    """A toy class-level declaration, like TRK301's declare-dispatch-mode."""
 
-    def rewrite(node: cst.ClassDef) -> cst.ClassDef:
-        body = node.body
-        assert isinstance(body, cst.IndentedBlock)
-        return node.with_changes(body=body.with_changes(body=[line, *body.body]))
+    requires = "toy_mode"
+    statement: cst.ClassDef
 
-    return RewriteNode(fix.statement, rewrite)
+    def edit(self, context: FixContext) -> RewriteNode:
+        line = cst.parse_statement(f"mode = {context.options['toy_mode']!r}\n")
+
+        def rewrite(node: cst.ClassDef) -> cst.ClassDef:
+            body = node.body
+            assert isinstance(body, cst.IndentedBlock)
+            return node.with_changes(body=body.with_changes(body=[line, *body.body]))
+
+        return RewriteNode(self.statement, rewrite)
 
 
-def test_a_new_fix_kind_plugs_in_and_composes_with_the_others(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setitem(codemod.FIX_KINDS, "toy-declare", FixKind(_declare, requires="toy_mode"))
+def test_a_new_fix_plugs_in_and_composes_with_the_others() -> None:
     source = (
         "import asyncio\n\nclass Hook:\n    def fire(self):\n        asyncio.create_task(job())\n"
     )
     module = cst.parse_module(source)
     hook = module.body[1]
-    declaration = Finding(3, 6, "TRK301", "declare it", Fix("toy-declare", hook))
+    assert isinstance(hook, cst.ClassDef)
+    declaration = Finding(3, 6, "TRK301", "declare it", ToyDeclaration(hook))
     findings = [*analyze_module(module), declaration]
 
     without = apply_fixes(module, findings, options={})
@@ -229,6 +234,7 @@ def _libcst_tool(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess
     return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # a subprocess, end to end
 @pytest.mark.parametrize("case", ["scopes", "one_line_suites", "crlf", "module_level"])
 def test_libcst_tool_runs_the_codemod(case: str, tmp_path: Path) -> None:
     shutil.copyfile(FIXTURES / f"{case}.py", tmp_path / "module.py")
@@ -241,6 +247,7 @@ def test_libcst_tool_runs_the_codemod(case: str, tmp_path: Path) -> None:
     assert "Transformed 1 files successfully" in result.stderr
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_libcst_tool_passes_select_and_reports_what_is_left(tmp_path: Path) -> None:
     source = (FIXTURES / "bindings.py").read_text()
     source += (

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules import config
-from lint_rules.selection import Selection, checked_selectors, known_codes
+from lint_rules.cli import config
+from lint_rules.cli.selection import Selection, checked_selectors
+from lint_rules.rules import known_codes
 from lint_rules.settings import OPTIONS, ConfigError, Settings
 from tests.cli_helpers import executable, run_executable
 
@@ -48,8 +49,10 @@ def test_each_option_means_the_same_in_pyproject_and_as_a_flag(tmp_path: Path, o
     toml, flag, parsed = SAMPLES[option.key]
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(f"[tool.lint-rules]\n{option.key} = {toml_value(toml)}\n")
-    from_file = config.load_config(pyproject).settings
-    from_flag = config.from_arguments(parse("--isolated", f"{option.flag}={flag}"), []).settings
+    from_file = config.load_config(pyproject, known_codes()).settings
+    from_flag = config.from_arguments(
+        parse("--isolated", f"{option.flag}={flag}"), [], known_codes()
+    ).settings
     expected = dataclasses.replace(Settings(), **{option.field: parsed})
     assert from_file == from_flag == expected
 
@@ -64,7 +67,7 @@ def test_flake8_offers_the_same_options(tmp_path: Path) -> None:
 def test_underscored_keys_are_accepted(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool.lint-rules]\ntrk_task_factories = ["a.spawn"]\n')
-    assert config.load_config(pyproject).settings.task_factories == ("a.spawn",)
+    assert config.load_config(pyproject, known_codes()).settings.task_factories == ("a.spawn",)
 
 
 def test_flags_override_the_file_option_by_option(tmp_path: Path) -> None:
@@ -78,7 +81,7 @@ def test_flags_override_the_file_option_by_option(tmp_path: Path) -> None:
         "--config", str(pyproject), "--trk-task-factories=b.start", "--extend-select", "TRK106",
         "--exclude", "vendor/",
     )  # fmt: skip
-    merged = config.from_arguments(args, [])
+    merged = config.from_arguments(args, [], known_codes())
     assert merged.settings.task_factories == ("b.start",)
     assert merged.settings.drain_calls == ("m.flush",)
     assert merged.select == ("TRK1",)
@@ -108,7 +111,7 @@ def test_find_pyproject_from_stdin_starts_in_the_current_directory(
 
 
 def test_no_configuration_means_defaults() -> None:
-    assert config.load_config(None) == config.Config()
+    assert config.load_config(None, known_codes()) == config.Config()
     assert config.Config().selection() == Selection(select=("TRK",), ignore=())
 
 
@@ -116,26 +119,29 @@ def test_a_non_table_is_an_error(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool]\nlint-rules = "TRK"\n')
     with pytest.raises(ConfigError, match=r"\[tool.lint-rules\] must be a table"):
-        config.load_config(pyproject)
+        config.load_config(pyproject, known_codes())
 
 
 # selection
 
 
 def test_selectors_must_select_something() -> None:
-    assert checked_selectors(["trk1", " TRK106 ", ""], "--select") == ("TRK1", "TRK106")
+    assert checked_selectors(["trk1", " TRK106 ", ""], "--select", known_codes()) == (
+        "TRK1",
+        "TRK106",
+    )
     with pytest.raises(ConfigError, match="--select: 'TRK9' selects no rule"):
-        checked_selectors(["TRK9"], "--select")
+        checked_selectors(["TRK9"], "--select", known_codes())
 
 
 def test_selection_prefers_the_more_specific_selector() -> None:
     selection = Selection(select=("TRK1", "TRK106"), ignore=("TRK10",))
     enabled = [code for code in known_codes() if selection.enabled(code)]
     assert enabled == ["TRK000", "TRK106"]
-    assert selection.codes() == frozenset({"TRK106"})  # TRK000 is not a rule to run
+    assert selection.codes(known_codes()) == frozenset({"TRK106"})  # TRK000 is not a rule to run
 
 
 def test_selecting_everything_runs_every_rule() -> None:
-    assert Selection().codes() is None
-    assert Selection(ignore=("TRK000",)).codes() is None
+    assert Selection().codes(known_codes()) is None
+    assert Selection(ignore=("TRK000",)).codes(known_codes()) is None
     assert not Selection(ignore=("TRK000",)).enabled("TRK000")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules import config
-from lint_rules.docs import options_table
-from lint_rules.engine import all_infos, analyze
-from lint_rules.rule import RuleInfo
+from lint_rules.cli import config
+from lint_rules.cli.docs import options_table
+from lint_rules.engine.info import RuleInfo
+from lint_rules.rules import all_infos, analyze, known_codes
 from lint_rules.settings import OPTIONS
 from tests.cli_helpers import lint_rules
 from tests.markdown_blocks import Block, blocks
@@ -121,7 +121,9 @@ def shown_configurations(language: str, table: str) -> list:
 def test_shown_pyproject_tables_are_valid(block: Block, tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(block.text, encoding="utf-8")
-    assert config.load_config(pyproject).path == pyproject  # raises on a bad key or value
+    assert (
+        config.load_config(pyproject, known_codes()).path == pyproject
+    )  # raises on a bad key or value
 
 
 @pytest.mark.parametrize("block", shown_configurations("ini", "[flake8]"))

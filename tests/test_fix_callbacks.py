@@ -16,9 +16,10 @@ from typing import Any
 import libcst as cst
 import pytest
 
-from lint_rules.codemod import apply_fixes
-from lint_rules.engine import Finding, analyze, analyze_module
-from lint_rules.rule import Fix
+from lint_rules.engine.info import Finding
+from lint_rules.fix.apply import apply_fixes
+from lint_rules.rules import analyze, analyze_module
+from lint_rules.rules.dispatch.fixes import DeclareDispatchMode
 from lint_rules.settings import Settings
 from tests.test_fix_fixtures import FIXTURES, OPTIONS_LINE, golden, text_of
 
@@ -55,6 +56,7 @@ def libcst_tool(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command + list(arguments), cwd=cwd, capture_output=True, text=True)
 
 
+@pytest.mark.slow  # a subprocess, end to end
 @pytest.mark.parametrize("run", [lint_rules, libcst_tool], ids=["lint-rules", "libcst.tool"])
 @pytest.mark.parametrize("value", ["async", "Blocking", ""])
 def test_an_unknown_dispatch_mode_is_a_usage_error_naming_the_modes(
@@ -70,6 +72,7 @@ def test_an_unknown_dispatch_mode_is_a_usage_error_naming_the_modes(
     assert module == (FIXTURES / "dispatch_fire_and_forget.py").read_bytes()
 
 
+@pytest.mark.slow  # a subprocess, end to end
 @pytest.mark.parametrize("case", ["dispatch_declarations", "drain_litellm", "drain_cascade"])
 def test_libcst_tool_takes_the_options(case: str, tmp_path: Path) -> None:
     source = FIXTURES / f"{case}.py"
@@ -81,6 +84,7 @@ def test_libcst_tool_takes_the_options(case: str, tmp_path: Path) -> None:
     assert (tmp_path / "module.py").read_bytes() == golden(source).read_bytes()
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_libcst_tool_without_the_options_warns_what_they_would_fix(tmp_path: Path) -> None:
     shutil.copyfile(FIXTURES / "drain_litellm.py", tmp_path / "module.py")
     shutil.copyfile(FIXTURES / "dispatch_fire_and_forget.py", tmp_path / "classes.py")
@@ -92,6 +96,7 @@ def test_libcst_tool_without_the_options_warns_what_they_would_fix(tmp_path: Pat
     assert (tmp_path / "module.py").read_bytes() == (FIXTURES / "drain_litellm.py").read_bytes()
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_fix_help_lists_the_options(tmp_path: Path) -> None:
     result = lint_rules("fix", "--help", cwd=tmp_path)
     assert "--declare-dispatch-mode {blocking,fire_and_forget}" in result.stdout
@@ -103,12 +108,12 @@ def test_fix_help_lists_the_options(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("body", ["pass", "...", "pass  # placeholder"])
 def test_a_one_line_class_body_becomes_a_block(body: str) -> None:
-    """TRK301 never reports such a class (it has no hook of its own), but the fix kind may be
+    """TRK301 never reports such a class (it has no hook of its own), but the fix may be
     given one: it must still produce a valid class."""
     module = cst.parse_module(f"class Hook(CustomLogger): {body}\n")
-    finding = Finding(
-        1, 6, "TRK301", "", Fix("declare-dispatch-mode", module.body[0], names=("mode",))
-    )
+    hook = module.body[0]
+    assert isinstance(hook, cst.ClassDef)
+    finding = Finding(1, 6, "TRK301", "", DeclareDispatchMode(hook, "mode"))
     options = {"declare_dispatch_mode": "fire_and_forget"}
     fixed = apply_fixes(module, [finding], options=options).module.code
     assert fixed == f'class Hook(CustomLogger):\n    mode = "fire_and_forget"\n    {body}\n'

@@ -23,10 +23,11 @@ from typing import Any
 
 import pytest
 
-from lint_rules import cli, fixer
-from lint_rules.engine import analyze
-from lint_rules.fixer import FileResult, Job, fix_file
-from lint_rules.selection import Selection
+from lint_rules import cli
+from lint_rules.cli import fix
+from lint_rules.cli.fix_file import FileResult, Job, fix_file
+from lint_rules.cli.selection import Selection
+from lint_rules.rules import analyze
 from lint_rules.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
@@ -58,7 +59,7 @@ def options_of(case: Path) -> dict[str, Any]:
     found = OPTIONS_LINE.search(text_of(case))
     arguments = shlex.split(found.group(1)) if found else []
     args = cli.build_parser().parse_args(["fix", *arguments])
-    return fixer._fix_options(args)
+    return fix.fix_options(args)
 
 
 def job_for(case: Path) -> Job:

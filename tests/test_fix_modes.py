@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules import fixer
+from lint_rules.cli import fix_file as fixer
 from lint_rules.cli import main
-from lint_rules.fixer import Progress
-from lint_rules.selection import Selection
+from lint_rules.cli.console import Progress
+from lint_rules.cli.selection import Selection
+from lint_rules.cli.workers import BIG_FILE_CHARS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 STATEMENT = "import asyncio\n\n\ndef spawn():\n    asyncio.create_task(job())\n"
@@ -129,6 +130,7 @@ def test_check_exits_1_when_something_would_change(
     assert run(capsys, "--check", str(root / "b.py"))[0] == 0
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_parallel_runs_give_the_same_files_and_output_in_the_same_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -142,6 +144,7 @@ def test_parallel_runs_give_the_same_files_and_output_in_the_same_order(
     assert [v[0] for v in snapshot(serial).values()] == [v[0] for v in snapshot(parallel).values()]
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_big_files_are_fixed_by_two_workers_as_by_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -149,9 +152,9 @@ def test_big_files_are_fixed_by_two_workers_as_by_one(
     memory) and come out as a single process fixes them. That the turns exclude each other is
     shown by the peak memory in benchmarks/results-litellm-fix.md, not here."""
     line = f"VALUE = '{'x' * 90}'\n"  # long lines: above the size in few lines, parsed fast
-    padding = line * (fixer.BIG_FILE_CHARS // len(line))
+    padding = line * (BIG_FILE_CHARS // len(line))
     files = {f"pkg/big{i}.py": STATEMENT + padding for i in range(2)} | {"pkg/small.py": STATEMENT}
-    assert all(len(text) > fixer.BIG_FILE_CHARS for name, text in files.items() if "big" in name)
+    assert all(len(text) > BIG_FILE_CHARS for name, text in files.items() if "big" in name)
     serial, parallel = tree(tmp_path / "serial", files), tree(tmp_path / "parallel", files)
     one = run(capsys, "-j", "1", str(serial))
     two = run(capsys, "-j", "2", str(parallel))
@@ -286,6 +289,7 @@ def test_a_symlink_given_by_name_has_its_target_fixed(
     assert link.is_symlink() and "_background_tasks" in target.read_text()
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
     path = tree(tmp_path, {"a.py": STATEMENT}) / "a.py"
     command = [sys.executable, "-m", "lint_rules", "fix", "--check", str(path)]
@@ -330,6 +334,7 @@ def test_progress_shows_only_on_a_terminal_for_enough_files(
     assert stream.text.endswith("\r\x1b[K") or not shown
 
 
+@pytest.mark.slow  # a subprocess, end to end
 def test_progress_reaches_a_real_terminal(tmp_path: Path) -> None:
     pty = pytest.importorskip("pty", reason="pseudo-terminals exist on POSIX only")
     root = tree(tmp_path, {f"m{i:02}.py": CLEAN for i in range(12)})

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each program runs in its own interpreter, before and after the fix
+
 RUNTIME = Path(__file__).parent / "fixtures" / "runtime"
 SCRIPTS = sorted(path.name for path in RUNTIME.glob("*.py") if not path.name.startswith("_"))
 

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules.codemod import no_fix_reason
-from lint_rules.engine import analyze
+from lint_rules.fix.apply import no_fix_reason
+from lint_rules.rules import analyze
+
+pytestmark = pytest.mark.slow  # the codemod over the whole standard library
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SKIP = ("__pycache__", "site-packages", "dist-packages", "lib-dynload", "config-*", "*.pyc")
@@ -36,7 +38,6 @@ def pyflakes_messages(root: Path, names: list[str]) -> Counter[tuple[str, str]]:
     return Counter(tuple(line.split("|", 1)) for line in result.stdout.splitlines())
 
 
-@pytest.mark.slow
 def test_fix_over_the_standard_library(tmp_path: Path) -> None:
     copy = tmp_path / "stdlib"
     shutil.copytree(STDLIB, copy, symlinks=True, ignore=shutil.ignore_patterns(*SKIP))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules.engine import analyze
+from lint_rules.rules import analyze
 from tests.expectations import expected_findings, fixture_settings
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.py"))

@@ -8,6 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the real flake8, in subprocesses
+
 DANGLING = textwrap.dedent(
     """\
     import asyncio

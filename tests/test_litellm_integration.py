@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # LiteLLM scripts run for real
+
 EXAMPLES = Path(__file__).parents[1] / "examples"
 REQUIREMENTS = Path(__file__).parent / "requirements-litellm.txt"
 PINNED = re.search(r"^litellm==(\S+)$", REQUIREMENTS.read_text(), re.MULTILINE).group(1)  # type: ignore[union-attr]

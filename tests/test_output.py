@@ -14,8 +14,10 @@ from urllib.parse import unquote, urlparse
 import jsonschema
 import pytest
 
-from lint_rules import __version__, output
-from lint_rules.engine import Finding, all_infos, analyze
+from lint_rules import __version__
+from lint_rules.cli import output
+from lint_rules.engine.info import Finding
+from lint_rules.rules import all_infos, analyze
 from tests.cli_helpers import example, lint_rules
 from tests.test_cli import DISCARDED, GATHER, UNKEPT, write
 

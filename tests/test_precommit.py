@@ -16,11 +16,13 @@ import pytest
 import yaml
 
 from lint_rules import __version__
-from lint_rules.engine import analyze
+from lint_rules.rules import analyze
 from lint_rules.settings import Settings
 from tests.cli_helpers import Run, executable, run_executable
 from tests.markdown_blocks import blocks
 from tests.test_cli import DISCARDED, FACTORY_USER
+
+pytestmark = pytest.mark.slow  # the real pre-commit, installing hooks in fresh environments
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 HOOKS = {

@@ -45,6 +45,8 @@ import yaml
 
 from tests.markdown_blocks import Block, blocks, section
 
+pytestmark = pytest.mark.slow  # every documented command, run for real
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 README = REPOSITORY / "README.md"
 DOCUMENTS = [README, *sorted((REPOSITORY / "docs").glob("*.md"))]

@@ -1,8 +1,8 @@
-"""Bad input (issue 6, point 3): each gets a clear one-line message and the right exit code, and
+"""Bad input: each gets a clear one-line message and the right exit code, and
 the rest of the run is unaffected: every case here puts a good file with a finding next to
 the bad one and asserts that it is still reported (``check``) or fixed (``fix``).
 
-Where each item of the issue is asserted (here unless another module is named):
+Where each case is asserted (here unless another module is named):
 
 ===============================================  ===============================================
 non-UTF-8 bytes, no encoding cookie              check, fix, flake8 here; also test_cli.py
@@ -55,8 +55,12 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules import fixer
+from lint_rules.cli import fix_file as fixer
+from lint_rules.cli.selection import Selection
+from lint_rules.settings import Settings
 from tests.cli_helpers import Run, lint_rules
+
+pytestmark = pytest.mark.slow  # subprocess end-to-end runs of check, fix and flake8
 
 GOOD = "import asyncio\n\n\ndef go():\n    asyncio.create_task(job())\n"
 GOOD_FINDING = "good.py:5:5: TRK101 "
@@ -319,7 +323,7 @@ def assert_fixed_like_the_lf_utf8_version(path: Path, case: Case) -> None:
     plain = case.data[len(bom) :].decode(encoding)
     reference = path.with_name("reference.py")
     reference.write_text(_lf(plain).replace("latin-1", "utf-8"), encoding="utf-8")
-    result = fixer.fix_file(reference, fixer.Job(fixer.Settings(), fixer.Selection(), {}, "write"))
+    result = fixer.fix_file(reference, fixer.Job(Settings(), Selection(), {}, "write"))
     assert result.error is None and result.changed
     expected = reference.read_text(encoding="utf-8").replace("utf-8", "latin-1", 1)
     reference.unlink()

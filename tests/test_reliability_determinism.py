@@ -1,4 +1,4 @@
-"""Determinism (issue 6, point 5): the same input gives byte-identical output, findings in the
+"""Determinism: the same input gives byte-identical output, findings in the
 same order, whatever the run's parallelism, the order the paths are given in, and Python's
 hash seed (which changes the iteration order of sets and of dicts built from them).
 
@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules.output import FORMATS
+from lint_rules.cli.output import FORMATS
+
+pytestmark = pytest.mark.slow  # whole runs under several hash seeds and job counts
 
 TESTS = Path(__file__).parent
 HASH_SEEDS = ("0", "1", "4242")

@@ -1,8 +1,8 @@
-"""Fuzzing (issue 6, point 1): generated code never makes the checker raise, and the codemod's
+"""Fuzzing: generated code never makes the checker raise, and the codemod's
 output always compiles, re-lints with no fixable finding and is a fixed point; a file with
 nothing to fix is never changed.
 
-Inputs: modules composed from the task and callback shapes of DESIGN.md §3
+Inputs: modules composed from the task and callback shapes the rules know
 (``tests/strategies.py``), modules whose tasks are all kept, arbitrary valid Python from
 ``hypothesmith`` alone, and hypothesmith code with task code after it. The checker is run
 as every face runs it: ``engine.analyze`` on spans and with ``full=True`` (they must agree),
@@ -27,13 +27,16 @@ import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from lint_rules.codemod import no_fix_reason
-from lint_rules.engine import ANALYSIS_FAILED, Finding, analyze
-from lint_rules.fixer import Job, fix_file
+from lint_rules.cli.fix_file import Job, fix_file
+from lint_rules.cli.selection import Selection
+from lint_rules.engine.info import ANALYSIS_FAILED, Finding
+from lint_rules.fix.apply import no_fix_reason
 from lint_rules.flake8_plugin import Plugin
-from lint_rules.selection import Selection
+from lint_rules.rules import analyze
 from lint_rules.settings import Settings
 from tests.strategies import async_modules, compiles, kept_modules, spliced_modules
+
+pytestmark = pytest.mark.slow  # fuzzing
 
 JOB = Job(Settings(), Selection(), {}, "write")
 EXAMPLES: Counter[str] = Counter()  # examples run, by test

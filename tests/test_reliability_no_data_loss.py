@@ -1,4 +1,4 @@
-"""No data loss in ``lint-rules fix`` (issue 6, point 4).
+"""No data loss in ``lint-rules fix``.
 
 * Interrupted runs: a few hundred files, each with a fixable finding, fixed by ``lint-rules
   fix -j 1`` and ``-j 2`` and killed (SIGKILL to the whole process group, as a CI timeout or
@@ -32,12 +32,15 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules import fixer
+from lint_rules.cli import atomic
+from lint_rules.cli import fix_file as fixer
+from lint_rules.cli.fix_file import WORKER_DIED
+from lint_rules.cli.selection import Selection
 from lint_rules.codemod import TrackTasks
-from lint_rules.fixer import WORKER_DIED
-from lint_rules.selection import Selection
 from lint_rules.settings import Settings
 from tests.cli_helpers import lint_rules
+
+pytestmark = pytest.mark.slow  # runs killed by signals, over hundreds of files
 
 FILES = 400
 TEMPORARY = re.compile(r"\.m\d{3}\.py\.[^/]+\.lint-rules-fix")
@@ -179,21 +182,21 @@ class FailingStream:
 
 def fail_the_write(monkeypatch: pytest.MonkeyPatch) -> None:
     real = os.fdopen
-    monkeypatch.setattr(fixer.os, "fdopen", lambda *a, **k: FailingStream(real(*a, **k)))
+    monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **k: FailingStream(real(*a, **k)))
 
 
 def fail_the_sync(monkeypatch: pytest.MonkeyPatch) -> None:
     def fsync(descriptor: int) -> None:
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(fixer.os, "fsync", fsync)
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
 
 
 def fail_the_rename(monkeypatch: pytest.MonkeyPatch) -> None:
     def replace(source: object, target: object) -> None:
         raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
 
-    monkeypatch.setattr(fixer.os, "replace", replace)
+    monkeypatch.setattr(atomic.os, "replace", replace)
 
 
 @pytest.mark.parametrize(
@@ -289,9 +292,9 @@ def test_untouched_files_keep_bytes_mode_owner_inode_and_mtime(tmp_path: Path, c
 # lint-rules with a fault: the worker that takes m007.py is killed, as the OOM killer does
 DYING_WORKER = """
 import os, signal, sys
-from lint_rules import fixer
+from lint_rules.cli import fix_file as fixer
 from lint_rules.codemod import TrackTasks
-from lint_rules.fixer import WORKER_DIED
+from lint_rules.cli.fix_file import WORKER_DIED
 from lint_rules.cli import main
 fix_file = fixer._fix_file
 def dying(path, job):

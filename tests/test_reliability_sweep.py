@@ -1,4 +1,4 @@
-"""Real code (issue 6, point 2): ``lint-rules check`` and ``lint-rules fix --diff -j 2`` over the
+"""Real code: ``lint-rules check`` and ``lint-rules fix --diff -j 2`` over the
 whole standard library of the running interpreter and everything installed in the test
 environment's site-packages (in CI: this package's test dependencies, and whatever else the
 environment holds), and ``lint-rules fix -j 2`` in place over a copy of site-packages.
@@ -35,8 +35,10 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules.codemod import no_fix_reason
-from lint_rules.engine import analyze
+from lint_rules.fix.apply import no_fix_reason
+from lint_rules.rules import analyze
+
+pytestmark = pytest.mark.slow  # sweeps over the standard library and site-packages
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SITE_PACKAGES = sorted({Path(sysconfig.get_paths()[key]) for key in ("purelib", "platlib")})

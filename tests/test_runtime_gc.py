@@ -15,7 +15,9 @@ import textwrap
 
 import pytest
 
-from lint_rules.engine import analyze
+from lint_rules.rules import analyze
+
+pytestmark = pytest.mark.slow  # each program runs in its own interpreter
 
 HARNESS = """\
 import asyncio

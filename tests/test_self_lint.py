@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # ruff and flake8 over the whole project
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 

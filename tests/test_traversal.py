@@ -10,7 +10,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from lint_rules.traversal import source_children, traverse
+from lint_rules.engine.traversal import source_children, traverse
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SAMPLES = [

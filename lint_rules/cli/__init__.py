@@ -1,0 +1,76 @@
+"""The `lint-rules` command: `check`, `fix`, `explain CODE`, `rules`.
+
+Each subcommand lives in its own module of this package (``check``, ``fix``, ``explain``,
+``list_rules``) exposing ``add_arguments(parser)`` and ``run(args)``, its docstring giving
+its help; this module only wires them together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from lint_rules import __version__
+from lint_rules.cli import check, explain, fix, list_rules
+
+DESCRIPTION = """\
+Find asyncio tasks that nothing keeps alive, async callbacks lost when asyncio.run() shuts
+down, and callback classes that never declare their dispatch mode; rewrite code to track its
+tasks.
+
+examples:
+  lint-rules check src/                 report findings (exit 1 if any)
+  lint-rules check --format sarif src/  SARIF 2.1.0 for GitHub code scanning
+  lint-rules explain TRK101             why a rule exists and how to fix it
+  lint-rules rules                      every code, one line each
+"""
+
+SUBCOMMANDS = {
+    "check": check,
+    "fix": fix,
+    "explain": explain,
+    "rules": list_rules,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lint-rules",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    version = f"%(prog)s {__version__} (flake8-task-tracking)"
+    parser.add_argument("--version", action="version", version=version)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in SUBCOMMANDS.items():
+        summary, _, epilog = module.__doc__.strip().partition("\n\n")
+        sub = subparsers.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    for stream in (sys.stdout, sys.stderr):  # a message never fails on a narrow terminal
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # `lint-rules check . | head`: the reader left, nothing to say
+        # as the signal module's documentation advises: point stdout at devnull so that the
+        # flush at exit does not fail a second time
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

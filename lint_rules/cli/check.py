@@ -1,0 +1,151 @@
+"""Check files and report findings (exit status: 0 clean, 1 findings, 2 usage or I/O error).
+
+examples:
+  lint-rules check                               the current directory
+  lint-rules check src/ tests/                   directories are searched for *.py, *.pyi
+  lint-rules check --select TRK1 --ignore TRK103 app.py
+  lint-rules check --format github .             annotations in a GitHub Actions log
+  lint-rules check --format sarif --exit-zero . > lint-rules.sarif
+  lint-rules check --statistics --exit-zero .    how many of each code
+  lint-rules check - --stdin-filename app.py < app.py
+  lint-rules check --trk-task-factories myapp.spawn src/
+
+Directories are walked without following symlinks, skipping .git, .venv, build, dist, ...
+and whatever .gitignore excludes; files named explicitly are always checked. Configuration
+comes from [tool.lint-rules] in the nearest pyproject.toml above the paths; flags override
+it. `# noqa` and `# noqa: TRK101` comments silence findings as they do under flake8."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from lint_rules import rules
+from lint_rules.cli import config, output
+from lint_rules.cli.console import error, warn
+from lint_rules.cli.files import DecodeError, decode_source, python_files
+from lint_rules.cli.selection import Selection, reported
+from lint_rules.engine.info import failure
+from lint_rules.engine.source import physical_line, split_lines
+from lint_rules.settings import ConfigError, Settings
+
+STDIN = "-"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files and directories to check (default: the current directory); "
+        "- reads standard input",
+    )
+    report = parser.add_argument_group("output")
+    report.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=output.FORMATS,
+        default="text",
+        help="text: path:line:col: CODE message, as flake8 prints it (default); json: a list "
+        "of findings; sarif: SARIF 2.1.0 for code scanning; github: workflow annotations",
+    )
+    report.add_argument(
+        "--show-source", action="store_true", help="print each offending line under its finding"
+    )
+    report.add_argument(
+        "--statistics",
+        action="store_true",
+        help="count the findings of each code (after the text output; on stderr otherwise)",
+    )
+    report.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even if there are findings"
+    )
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="the name to report standard input under (and to find pyproject.toml from)",
+    )
+    parser.add_argument(
+        "--disable-noqa", action="store_true", help="report findings that # noqa silences"
+    )
+    config.add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = args.paths or ([STDIN] if args.stdin_filename else ["."])
+    stdin_name = args.stdin_filename or "stdin"
+    try:
+        configuration = config.from_arguments(
+            args,
+            [stdin_name if p == STDIN and args.stdin_filename else p for p in paths],
+            rules.known_codes(),
+        )
+    except ConfigError as problem:
+        error(str(problem))
+        return 2
+    checker = _Checker(configuration.settings, configuration.selection(), args.disable_noqa)
+    results: list[output.Result] = []
+    files, problems = python_files(
+        [p for p in paths if p != STDIN], configuration, force_exclude=args.force_exclude
+    )
+    for problem in problems:
+        error(problem)
+    checked = 0
+    for name, data in _inputs(STDIN in paths, stdin_name, files, problems):
+        checked += 1
+        results.extend(checker.check(name, data))
+    if not checked and not problems:
+        warn(f"no Python files found in {' '.join(paths)}; check the paths and the excludes")
+    results.sort(key=output.Result.sort_key)
+    output.write(args.format, results, sys.stdout, show_source=args.show_source, problems=problems)
+    if args.statistics:
+        output.write_statistics(results, sys.stdout if args.format == "text" else sys.stderr)
+    if problems:
+        return 2
+    return 1 if results and not args.exit_zero else 0
+
+
+def _inputs(
+    read_stdin: bool, stdin_name: str, files: Iterable[Path], problems: list[str]
+) -> Iterator[tuple[str, bytes]]:
+    """(name to report, bytes) for every file to check; unreadable ones go to ``problems``
+    and to stderr, and the run goes on."""
+    if read_stdin:
+        yield stdin_name, sys.stdin.buffer.read()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as reading:
+            problem = f"{path}: cannot read it ({reading.strerror}); fix it or --exclude it"
+            problems.append(problem)
+            error(problem)
+        else:
+            yield str(path), data
+
+
+class _Checker:
+    def __init__(self, settings: Settings, selection: Selection, disable_noqa: bool) -> None:
+        self.settings = settings
+        self.selection = selection
+        self.codes = selection.codes(rules.known_codes())
+        self.disable_noqa = disable_noqa
+
+    def check(self, name: str, data: bytes) -> list[output.Result]:
+        try:
+            source = decode_source(data)
+        except DecodeError as bad:
+            findings = [failure(bad.line, bad.column, f"cannot decode it: {bad.reason}")]
+            return [output.Result(name, f) for f in reported(findings, [], self.selection)]
+        try:
+            findings = rules.analyze(source, self.settings, codes=self.codes)
+        except Exception as bug:  # the engine promises not to raise; never let one file stop us
+            reason = f"internal error: {type(bug).__name__}: {bug}; please report it"
+            findings = [failure(1, 0, reason)]
+        lines = split_lines(source) if findings else []
+        findings = reported(findings, lines, self.selection, noqa=not self.disable_noqa)
+        return [
+            output.Result(name, finding, physical_line(lines, finding.line)) for finding in findings
+        ]

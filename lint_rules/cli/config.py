@@ -1,0 +1,213 @@
+"""Configuration: ``[tool.lint-rules]`` in pyproject.toml, overridden by command-line flags.
+
+The pyproject.toml used is the nearest one with a ``[tool.lint-rules]`` table, walking up
+from the directory that holds the paths checked (``--config`` names one, ``--isolated``
+uses none). Its keys are flake8's ``--trk-*`` options (one schema: ``settings.OPTIONS``)
+plus the CLI's own ``select``, ``ignore``, ``extend-select`` and ``exclude``. Unknown keys and
+bad values raise ``ConfigError`` with a message that names the key and says what to write.
+
+The flags come from the same schema: ``add_arguments()`` adds them to a subcommand and
+``from_arguments()`` merges them over the file, so ``check`` and ``fix`` read configuration
+identically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import os
+import sys
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+from lint_rules.cli.selection import DEFAULT_SELECT, Selection, checked_selectors
+from lint_rules.settings import (
+    OPTIONS,
+    OPTIONS_BY_KEY,
+    ConfigError,
+    Settings,
+    settings_from_mapping,
+    split_list,
+)
+
+CLI_KEYS = ("select", "ignore", "extend-select", "exclude")
+SELECTOR_KEYS = ("select", "ignore", "extend-select")
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings = field(default_factory=Settings)
+    select: tuple[str, ...] = ()  # empty: every code
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    # gitignore-style patterns added to files.DEFAULT_EXCLUDES, relative to root()
+    exclude: tuple[str, ...] = ()
+    path: Path | None = None  # the pyproject.toml it came from
+
+    def root(self) -> Path:
+        """The directory ``exclude`` patterns are relative to: pyproject.toml's, or the
+        current directory without one."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def selection(self) -> Selection:
+        select = (self.select or DEFAULT_SELECT) + self.extend_select
+        return Selection(select=select, ignore=self.ignore)
+
+
+def find_pyproject(paths: Sequence[str]) -> Path | None:
+    """The nearest pyproject.toml with a [tool.lint-rules] table, walking up from the
+    directory that holds all of ``paths`` ("-", standard input, counts as the current one)."""
+    starts = [os.path.abspath(p) for p in paths if p != "-"] or [os.getcwd()]
+    try:
+        start = Path(os.path.commonpath(starts))
+    except ValueError:  # paths on different drives
+        start = Path(starts[0])
+    for directory in [start, *start.parents]:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and _has_table(candidate):
+            return candidate
+    return None
+
+
+def _has_table(path: Path) -> bool:
+    try:
+        return "lint-rules" in _read(path).get("tool", {})
+    except ConfigError:
+        return True  # report the broken file rather than skip it silently
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read it: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax") from error
+
+
+def load_config(path: Path | None, known: Collection[str]) -> Config:
+    """The configuration in ``path`` (defaults when None); selectors are checked against the
+    ``known`` codes."""
+    if path is None:
+        return Config()
+    table = _read(path).get("tool", {}).get("lint-rules", {})
+    source = f"{path}: [tool.lint-rules]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source} must be a table, e.g. `[tool.lint-rules]` on its own line")
+    table = dict(table)
+    _check_keys(table, source)
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in CLI_KEYS:
+        if key in table:
+            value = table.pop(key)
+            if not isinstance(value, (str, list)) or (
+                isinstance(value, list) and not all(isinstance(v, str) for v in value)
+            ):
+                raise ConfigError(
+                    f'{source} {key} must be a list of strings, e.g. {key} = ["TRK1"]; '
+                    f"got {value!r}"
+                )
+            items = split_list(value)
+            if key in SELECTOR_KEYS:
+                items = checked_selectors(items, f"{source} {key}", known)
+            lists[key.replace("-", "_")] = items
+    return Config(settings_from_mapping(table, source), path=path, **lists)
+
+
+def _check_keys(table: dict[str, Any], source: str) -> None:
+    keys = [*CLI_KEYS, *OPTIONS_BY_KEY]
+    for key in table:
+        normalized = key.replace("_", "-")
+        if normalized in keys:
+            continue
+        guesses = difflib.get_close_matches(normalized, keys, n=1) or difflib.get_close_matches(
+            f"trk-{normalized}", keys, n=1
+        )
+        hint = f"did you mean {guesses[0]!r}? " if guesses else ""
+        raise ConfigError(
+            f"{source}: unknown key {key!r}; {hint}known keys: {', '.join(keys)} "
+            "(`lint-rules check --help` describes them)"
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The configuration flags shared by `check` and `fix`."""
+    files = parser.add_argument_group("configuration")
+    files.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read [tool.lint-rules] from this pyproject.toml instead of searching for one",
+    )
+    files.add_argument(
+        "--isolated", action="store_true", help="ignore pyproject.toml: defaults and flags only"
+    )
+    files.add_argument(
+        "--exclude",
+        metavar="PATTERNS",
+        help="comma-separated gitignore-style patterns to skip, added to the defaults "
+        "(.git, .venv, build, ...), to .gitignore and to `exclude` in pyproject.toml",
+    )
+    files.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="skip excluded files even when they are named explicitly (pre-commit names them)",
+    )
+    selection = parser.add_argument_group(
+        "rule selection", "codes or prefixes of codes, comma-separated (TRK1 = TRK101-TRK106)"
+    )
+    selection.add_argument("--select", metavar="CODES", help="report only these (default: TRK)")
+    selection.add_argument("--ignore", metavar="CODES", help="do not report these")
+    selection.add_argument(
+        "--extend-select", metavar="CODES", help="report these on top of the selected ones"
+    )
+    options = parser.add_argument_group(
+        "analysis options",
+        "the same options as flake8's --trk-*; also `trk-...` keys in [tool.lint-rules]",
+    )
+    for option in OPTIONS:
+        options.add_argument(option.flag, metavar=option.metavar, help=option.help)
+
+
+def from_arguments(
+    args: argparse.Namespace, paths: Sequence[str], known: Collection[str]
+) -> Config:
+    """pyproject.toml's configuration with the flags in ``args`` applied over it; selectors
+    are checked against the ``known`` codes."""
+    if args.isolated:
+        config = Config()
+    elif args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise ConfigError(f"--config {args.config}: no such file; name a pyproject.toml")
+        config = load_config(path, known)
+    else:
+        config = load_config(find_pyproject(paths), known)
+    overrides: dict[str, Any] = {}
+    for key in SELECTOR_KEYS:
+        value = getattr(args, key.replace("-", "_"))
+        if value is not None:
+            overrides[key.replace("-", "_")] = checked_selectors(
+                split_list(value), f"--{key}", known
+            )
+    if "extend_select" in overrides:  # extends pyproject.toml's, where the others replace
+        overrides["extend_select"] = config.extend_select + overrides["extend_select"]
+    if args.exclude:
+        overrides["exclude"] = config.exclude + split_list(args.exclude)
+    settings = config.settings
+    for option in OPTIONS:
+        value = getattr(args, option.key.replace("-", "_"))
+        if value is not None:
+            parsed = settings_from_mapping({option.key: value}, option.flag)
+            settings = dataclasses.replace(
+                settings, **{option.field: getattr(parsed, option.field)}
+            )
+    return dataclasses.replace(config, settings=settings, **overrides)

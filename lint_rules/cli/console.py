@@ -1,0 +1,74 @@
+"""What the commands print besides their results: one-line errors and warnings on stderr,
+counts in words, and the progress line of long runs on a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import TextIO
+
+PROGRESS_MIN_FILES = 10  # fewer files than this finish before a progress line helps
+
+
+def error(message: str) -> None:
+    print(f"lint-rules: error: {message}", file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    print(f"lint-rules: warning: {message}", file=sys.stderr)
+
+
+def one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def count(number: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _terminal_width(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 80
+
+
+class Progress:
+    """``[12/300] path`` on one rewritten line of stderr, when it is a terminal and the run
+    is long enough to need it."""
+
+    def __init__(self, total: int, stream: TextIO, interval: float = 0.1) -> None:
+        self.total = total
+        self.stream = stream
+        self.interval = interval
+        self.enabled = total >= PROGRESS_MIN_FILES and is_terminal(stream)
+        self._done = 0
+        self._shown = False
+        self._last = 0.0
+
+    def advance(self, path: str) -> None:
+        self._done += 1
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < self.interval and self._done < self.total):
+            return
+        self._last = now
+        text = f"[{self._done}/{self.total}] {path}"
+        width = _terminal_width(self.stream)
+        self.stream.write("\r\x1b[K" + text[: max(width - 1, 10)])
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False

@@ -1,0 +1,146 @@
+"""Rewrite files so that their asyncio tasks are kept alive (TRK101/TRK102; more on request).
+
+Files are rewritten in place: atomically (a temporary file in the same directory, then a
+rename), with their encoding, BOM, newline style and permissions kept; files that need no
+change are never opened for writing. What cannot be rewritten safely stays as it is and is
+counted in the closing summary on stderr. Files, selection and options are configured as for
+`lint-rules check` ([tool.lint-rules] and the same flags); lines silenced by `# noqa` are
+left alone.
+
+Opt-in rewrites: --declare-dispatch-mode=MODE adds `dispatch_mode = "MODE"` to each callback
+class without one (TRK301); --drain awaits the drain a short-lived entry coroutine lacks
+(TRK201: the library's, imported; TRK202: asyncio.gather over the tracking set) before each
+of its returns and at the end of its body.
+
+exit status: 0 done, 1 --check found something to fix, 2 a file could not be read, decoded,
+parsed or written (reported on stderr; the other files are still processed).
+
+examples:
+  lint-rules fix src/                   rewrite in place
+  lint-rules fix --diff app.py          print a unified diff, write nothing
+  lint-rules fix --check -j 4 .         exit 1 if anything would change
+  lint-rules fix --select TRK101 src/   only the discarded-call statements
+  lint-rules fix --drain --declare-dispatch-mode=blocking scripts/
+                                        also drain entry coroutines, declare dispatch modes"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lint_rules import rules
+from lint_rules.cli import config
+from lint_rules.cli.console import Progress, count, error, warn
+from lint_rules.cli.files import python_files
+from lint_rules.settings import ConfigError
+
+if TYPE_CHECKING:
+    from lint_rules.cli.fix_file import FileResult
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files and directories to fix (default: the current directory)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    mode.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file would change"
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=_positive, default=1, metavar="N", help="files processed at once"
+    )
+    rules.add_fix_options(parser)
+    config.add_arguments(parser)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def fix_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The values of the opt-in rewrites' options (``Fix.requires`` names them)."""
+    return {option.name: getattr(args, option.name, None) for option in rules.FIX_OPTIONS}
+
+
+def run(args: argparse.Namespace) -> int:
+    from lint_rules.cli.fix_file import Job, fix_file, lost  # imports libcst
+    from lint_rules.cli.workers import map_in_order
+
+    paths = args.paths or ["."]
+    try:
+        configuration = config.from_arguments(args, paths, rules.known_codes())
+    except ConfigError as problem:
+        error(str(problem))
+        return 2
+    mode = "diff" if args.diff else "check" if args.check else "write"
+    job = Job(configuration.settings, configuration.selection(), fix_options(args), mode)
+    files, missing = python_files(paths, configuration, force_exclude=args.force_exclude)
+    for problem in missing:
+        error(problem)
+    if not files and not missing:
+        warn(f"no Python files found in {' '.join(paths)}; check the paths and the excludes")
+    progress = Progress(len(files), sys.stderr)
+    summary = Summary(mode, failed=len(missing))
+    work = functools.partial(fix_file, job=job)
+    for result in map_in_order(work, files, args.jobs, lost):
+        progress.clear()
+        _report(result, mode)
+        summary.add(result)
+        progress.advance(result.path)
+    progress.clear()
+    print(summary.line(), file=sys.stderr)
+    if summary.failed:
+        return 2
+    return 1 if mode == "check" and summary.changed else 0
+
+
+def _report(result: FileResult, mode: str) -> None:
+    if result.error is not None:
+        error(f"{result.path}: {result.error}")
+    elif result.changed and mode == "diff":
+        sys.stdout.write(result.diff)
+    elif result.changed:
+        verb = "would fix" if mode == "check" else "fixed"
+        print(f"{verb} {result.path} ({count(result.fixed, 'finding')})")
+    sys.stdout.flush()
+
+
+@dataclass
+class Summary:
+    mode: str
+    scanned: int = 0
+    changed: int = 0
+    fixed: int = 0
+    failed: int = 0
+    left: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, result: FileResult) -> None:
+        self.scanned += 1
+        self.changed += result.changed
+        self.fixed += result.fixed
+        self.failed += result.error is not None
+        self.left.update(result.left)
+
+    def line(self) -> str:
+        """``lint-rules fix: 12 files scanned, 3 changed, 5 findings fixed, 2 left (TRK103:
+        2 no autofix for this code), 0 failed``."""
+        would = self.mode != "write"
+        left = "; ".join(f"{code}: {n} {why}" for (code, why), n in sorted(self.left.items()))
+        return (
+            f"lint-rules fix: {count(self.scanned, 'file')} scanned, "
+            f"{self.changed} {'would change' if would else 'changed'}, "
+            f"{count(self.fixed, 'finding')} {'fixable' if would else 'fixed'}, "
+            f"{sum(self.left.values())} left{f' ({left})' if left else ''}, "
+            f"{self.failed} failed"
+        )

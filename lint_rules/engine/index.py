@@ -1,0 +1,212 @@
+"""A cheap index of a module built from its ``ast`` tree (which flake8 has already built).
+
+It answers the questions whose answer lies outside the span a rule has parsed with libcst:
+module-level imports and bindings, and which lines belong to which statement and function.
+Building it touches only module-level statements; rule families derive more from the tree
+on demand, and keep it with ``cached()``.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar, Union
+
+from lint_rules.engine.names import ast_dotted, import_bindings, resolve_parts
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Lines ``start``..``end`` (1-based, inclusive). ``indent`` > 0 marks an indented
+    function: it is parsed inside a synthetic ``if 1:`` so that its columns stay true."""
+
+    start: int
+    end: int
+    indent: int = 0
+
+    def contains(self, other: Span) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+def first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
+
+
+def child_bodies(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists directly inside a compound statement."""
+    for name in ("body", "orelse", "finalbody"):
+        body = getattr(node, name, None)
+        if isinstance(body, list):
+            yield body
+    for handler in getattr(node, "handlers", ()):
+        yield handler.body
+    for case in getattr(node, "cases", ()):
+        yield case.body
+
+
+def module_level_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement that runs at module level: through if/try/with/for, not into defs."""
+    for statement in body:
+        yield statement
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for inner in child_bodies(statement):
+                yield from module_level_statements(inner)
+
+
+def bound_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from bound_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from bound_names(target.value)
+
+
+class ModuleIndex:
+    def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
+        self.tree = tree
+        self.lines = lines
+        self.imports: dict[str, str] = {}
+        self.star_imports: set[str] = set()
+        # name -> every value assigned to it at module level (None: bound another way)
+        self.bindings: dict[str, list[ast.expr | None]] = {}
+        self.annotations: dict[str, list[ast.expr]] = {}
+        for statement in module_level_statements(tree.body):
+            self._record(statement)
+        self._starts = [first_line(statement) for statement in tree.body]
+        self._cache: dict[Any, Any] = {}
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """What ``compute()`` returns, computed once per module and ``key``: what a rule
+        family derives from the whole module (in ``regions()``, then in its visitors) is
+        derived once."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def _record(self, statement: ast.stmt) -> None:
+        if isinstance(statement, ast.Import):
+            for local, qualified in import_bindings(
+                None, ((alias.name, alias.asname) for alias in statement.names)
+            ):
+                self.imports[local] = qualified
+        elif isinstance(statement, ast.ImportFrom):
+            aliases = [(alias.name, alias.asname) for alias in statement.names]
+            if aliases == [("*", None)] and statement.module and not statement.level:
+                self.star_imports.add(statement.module)
+            for local, qualified in import_bindings(statement.module, aliases, statement.level):
+                self.imports[local] = qualified
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                for name in bound_names(target):
+                    self.bindings.setdefault(name, []).append(statement.value)
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            name = statement.target.id
+            self.annotations.setdefault(name, []).append(statement.annotation)
+            self.bindings.setdefault(name, []).append(statement.value)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.bindings.setdefault(statement.name, []).append(None)
+        elif isinstance(statement, (ast.For, ast.AsyncFor)):
+            for name in bound_names(statement.target):
+                self.bindings.setdefault(name, []).append(None)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            for item in statement.items:
+                if item.optional_vars is not None:
+                    for name in bound_names(item.optional_vars):
+                        self.bindings.setdefault(name, []).append(None)
+
+    # -- names -------------------------------------------------------------------------
+
+    def module_qualname(self, parts: list[str]) -> str | None:
+        """The qualified name of a dotted name used where only module-level names are seen."""
+        head = parts[0]
+        if head in self.imports:
+            return resolve_parts(parts, self.imports[head])
+        if head in self.bindings:
+            return None
+        for module in self.star_imports:
+            if module == "asyncio" or module.startswith("asyncio."):
+                return resolve_parts(parts, f"{module}.{head}")
+        return None
+
+    def is_module_name(self, name: str) -> bool:
+        return name in self.imports or name in self.bindings
+
+    def ast_qualname(self, node: ast.expr, local_imports: dict[str, str]) -> str | None:
+        parts = ast_dotted(node)
+        if not parts:
+            return None
+        if parts[0] in local_imports:
+            return resolve_parts(parts, local_imports[parts[0]])
+        return self.module_qualname(parts)
+
+    # -- spans -------------------------------------------------------------------------
+
+    def _top_level_statements(self, line: int) -> list[ast.stmt]:
+        """The top-level statements whose lines include ``line`` (several share a line when
+        separated by semicolons)."""
+        body = self.tree.body
+        position = bisect.bisect_right(self._starts, line)
+        found = []
+        while position > 0 and body[position - 1].end_lineno >= line:  # type: ignore[operator]
+            position -= 1
+            found.append(body[position])
+        return found[::-1]
+
+    def top_level_span(self, line: int) -> Span | None:
+        statements = self._top_level_statements(line)
+        if not statements:
+            return None
+        return Span(
+            min(first_line(s) for s in statements),
+            max(s.end_lineno for s in statements),  # type: ignore[type-var]
+        )
+
+    def path_to(self, line: int) -> list[ast.stmt]:
+        """The chain of statements, outermost first, that encloses ``line``."""
+        statements = self._top_level_statements(line)
+        if len(statements) != 1:
+            return statements[:1]
+        path = [statements[0]]
+        while True:
+            inner = next(
+                (
+                    statement
+                    for body in child_bodies(path[-1])
+                    for statement in body
+                    if first_line(statement) <= line <= statement.end_lineno  # type: ignore[operator]
+                ),
+                None,
+            )
+            if inner is None:
+                return path
+            path.append(inner)
+
+    def enclosing_span(self, line: int) -> Span | None:
+        """The outermost function around ``line`` if its text can be parsed on its own,
+        otherwise the top-level statement around it."""
+        path = self.path_to(line)
+        if not path:
+            return None
+        function = next(
+            (s for s in path if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))), None
+        )
+        if function is None or function is path[0]:
+            return self.top_level_span(line)
+        start = first_line(function)
+        text = self.lines[start - 1]
+        indent = len(text) - len(text.lstrip(" \t"))
+        if indent != function.col_offset or not text[indent:].startswith(("@", "def", "async")):
+            return self.top_level_span(line)
+        return Span(start, function.end_lineno, indent)  # type: ignore[arg-type]
+
+    def enclosing_class(self, line: int) -> ast.ClassDef | None:
+        classes = [s for s in self.path_to(line) if isinstance(s, ast.ClassDef)]
+        return classes[-1] if classes else None

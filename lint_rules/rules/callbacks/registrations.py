@@ -1,0 +1,178 @@
+"""Registrations of async callbacks: LiteLLM's (its module lists by ``=``, ``+=``, ``append``,
+``extend``, ``insert`` and ``setattr``; its callback manager; per-call ``callbacks=``) and the
+registries named with ``--trk-callback-registries``; and whether what is registered is async:
+an instance of a class of the module with a background hook, or an ``async def`` function."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from lint_rules.analysis.scopes import Scopes
+from lint_rules.engine.names import canonical, positional
+from lint_rules.rules import litellm
+from lint_rules.rules.callbacks.graph import CallGraph, Item
+from lint_rules.settings import Settings
+
+
+@dataclass(frozen=True)
+class Registration:
+    item: Item
+    value: cst.BaseExpression
+    litellm: bool  # a LiteLLM registry (else one named with --trk-callback-registries)
+
+
+def configured_names(names: Iterable[str]) -> Iterator[str]:
+    """Qualified names as options give them (``module:OBJECT.attr`` or ``module.attr``)."""
+    for name in names:
+        yield canonical(name.replace(":", "."))
+
+
+class Registrations:
+    def __init__(self, graph: CallGraph, settings: Settings) -> None:
+        self.graph = graph
+        self.names = graph.names
+        self._registries = frozenset(litellm.REGISTRIES)
+        self._configured = frozenset(configured_names(settings.callback_registries))
+
+    def all(self) -> Iterator[Registration]:
+        for item in self.graph.collected.assignments:
+            yield from self._assignment_registrations(item)
+        for item in self.graph.collected.calls:
+            yield from self._call_registrations(item)
+
+    def is_async_callback(self, registration: Registration) -> bool:
+        return self._async_value(
+            registration.value, registration.item.scopes, registration.litellm, 3
+        )
+
+    # -- where callbacks are registered ------------------------------------------------
+
+    def _registry(self, node: cst.BaseExpression, scopes: Scopes) -> bool | None:
+        """True for a LiteLLM registry, False for a configured one, None otherwise."""
+        qualified = self.names.qualname(node, scopes)
+        if qualified in self._registries:
+            return True
+        if qualified in self._configured:
+            return False
+        return None
+
+    def _assignment_registrations(self, item: Item) -> Iterator[Registration]:
+        node = item.node
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                # `callbacks = [...]` on a bare name rebinds the name, not LiteLLM's list
+                if isinstance(target.target, cst.Attribute):
+                    kind = self._registry(target.target, item.scopes)
+                    if kind is not None:
+                        yield Registration(item, node.value, kind)
+        elif isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
+            kind = self._registry(node.target, item.scopes)
+            if kind is not None:
+                yield Registration(item, node.value, kind)
+
+    def _call_registrations(self, item: Item) -> Iterator[Registration]:
+        call = item.node
+        assert isinstance(call, cst.Call)
+        func, scopes = call.func, item.scopes
+        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert"):
+            kind = self._registry(func.value, scopes)
+            value = positional(call, 1 if func.attr.value == "insert" else 0)
+            if kind is not None and value is not None:
+                yield Registration(item, value, kind)
+            return
+        qualified = self.names.qualname(func, scopes)
+        if qualified and qualified.startswith(litellm.MANAGER) and "failure" not in qualified:
+            value = positional(call, 0)
+            if value is not None:
+                yield Registration(item, value, True)
+            return
+        if (
+            isinstance(func, cst.Name)
+            and func.value == "setattr"
+            and self.names.is_builtin("setattr", scopes)
+        ):
+            yield from self._setattr_registration(item, call)
+            return
+        if (qualified and qualified.startswith("litellm.")) or self._is_router_method(func, scopes):
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value in litellm.PER_CALL_KEYWORDS:
+                    yield Registration(item, arg.value, True)
+
+    def _setattr_registration(self, item: Item, call: cst.Call) -> Iterator[Registration]:
+        owner, attribute, value = (positional(call, n) for n in range(3))
+        if owner is None or value is None or not isinstance(attribute, cst.SimpleString):
+            return
+        module = self.names.qualname(owner, item.scopes)
+        name = attribute.evaluated_value
+        if module is None or not isinstance(name, str):
+            return
+        qualified = f"{module}.{name}"
+        if qualified in self._registries or qualified in self._configured:
+            yield Registration(item, value, qualified in self._registries)
+
+    def _is_router_method(self, func: cst.BaseExpression, scopes: Scopes) -> bool:
+        if not isinstance(func, cst.Attribute):
+            return False
+        receiver = func.value
+        if isinstance(receiver, cst.Call):
+            return self.names.qualname(receiver.func, scopes) in litellm.ROUTERS
+        if isinstance(receiver, cst.Name):
+            return any(
+                isinstance(value, cst.Call)
+                and self.names.qualname(value.func, scopes) in litellm.ROUTERS
+                for value in self.graph.values(receiver.value, scopes)
+            )
+        return False
+
+    # -- what is registered ------------------------------------------------------------
+
+    def _async_value(
+        self, node: cst.BaseExpression, scopes: Scopes, of_litellm: bool, depth: int
+    ) -> bool:
+        if depth < 0:
+            return False
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return any(self._async_value(e.value, scopes, of_litellm, depth) for e in node.elements)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return self._async_value(node.left, scopes, of_litellm, depth) or self._async_value(
+                node.right, scopes, of_litellm, depth
+            )
+        if isinstance(node, cst.Call):
+            return any(
+                isinstance(d, cst.ClassDef) and self._has_async_hooks(d, of_litellm, frozenset())
+                for d in self.graph.definitions(node.func, scopes)
+            )
+        if isinstance(node, cst.Name):
+            definitions = self.graph.definitions(node, scopes)
+            if definitions:
+                return any(
+                    isinstance(d, cst.FunctionDef) and d.asynchronous is not None
+                    for d in definitions
+                )
+            scope = self.graph.binding_scope(node.value, scopes)
+            chain = self.names.chains.get(scope, scopes)
+            return any(
+                self._async_value(value, chain, of_litellm, depth - 1)
+                for value in self.graph.values(node.value, scopes)
+            )
+        return False
+
+    def _has_async_hooks(
+        self, cls: cst.ClassDef, of_litellm: bool, seen: frozenset[cst.ClassDef]
+    ) -> bool:
+        for name, method in self.graph.collected.class_methods.get(cls, {}).items():
+            if method.asynchronous is None:
+                continue
+            if name in litellm.BACKGROUND_HOOKS if of_litellm else not name.startswith("_"):
+                return True
+        chain = self.graph.collected.def_chain[cls]
+        return any(
+            isinstance(parent, cst.ClassDef)
+            and parent not in seen
+            and self._has_async_hooks(parent, of_litellm, seen | {cls})
+            for base in cls.bases
+            for parent in self.graph.definitions(base.value, chain)
+        )

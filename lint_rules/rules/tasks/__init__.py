@@ -1,0 +1,1 @@
+"""TRK1xx: asyncio tasks that nothing keeps alive."""

@@ -1,0 +1,131 @@
+"""Which names and attributes of a module hold an event loop, read from its ``ast`` tree.
+
+``<loop>.create_task()`` makes a task only on an event loop: a module-level name bound to
+``asyncio.get_running_loop()`` (or annotated ``AbstractEventLoop``), or an attribute a class
+binds to one (``self.loop = asyncio.get_running_loop()`` in a method, ``self.loop = loop``
+from an annotated parameter, a class-level annotation or assignment).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from collections.abc import Iterator
+
+from lint_rules.engine.index import FunctionNode, ModuleIndex, bound_names, first_line
+from lint_rules.engine.names import annotation_parts, import_bindings, resolve_parts
+from lint_rules.rules.asyncio_api import LOOP_FACTORIES, LOOP_TYPES
+
+
+def module_loops(index: ModuleIndex) -> ModuleLoops:
+    """The module's loops, derived once per module."""
+    return index.cached(ModuleLoops, lambda: ModuleLoops(index))
+
+
+class ModuleLoops:
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self._class_loops: dict[tuple[ast.ClassDef, str], bool] = {}
+
+    def _is_loop_value(self, value: ast.expr | None, local_imports: dict[str, str]) -> bool:
+        return isinstance(value, ast.Call) and (
+            self.index.ast_qualname(value.func, local_imports) in LOOP_FACTORIES
+        )
+
+    def _is_loop_annotation(self, annotation: ast.expr | None, imports: dict[str, str]) -> bool:
+        for parts in annotation_parts(annotation):
+            head = parts[0]
+            bound = imports.get(head) or self.index.imports.get(head)
+            if resolve_parts(parts, bound) in LOOP_TYPES:
+                return True
+        return False
+
+    @functools.cached_property
+    def names(self) -> frozenset[str]:
+        """Module-level names bound to an event loop."""
+        return frozenset(
+            name
+            for name, values in self.index.bindings.items()
+            if any(self._is_loop_value(value, {}) for value in values)
+            or any(self._is_loop_annotation(a, {}) for a in self.index.annotations.get(name, ()))
+        )
+
+    def class_binds_loop(self, cls: ast.ClassDef, attribute: str) -> bool:
+        """``cls`` binds ``attribute`` to an event loop: ``self.x = asyncio.get_running_loop()``
+        in a method, ``self.x = loop`` from a parameter annotated ``AbstractEventLoop``, or a
+        class-level annotation or assignment. A text search of the class's lines finds where it
+        is assigned; only those statements and methods are looked at."""
+        key = (cls, attribute)
+        if key not in self._class_loops:
+            assigned = re.compile(
+                rf"\b{re.escape(attribute)}\s*(?::[^=\n]*)?=(?!=)|\b{re.escape(attribute)}\s*:"
+            )
+            start = first_line(cls)
+            hits = [
+                number
+                for number, text in enumerate(self.index.lines[start - 1 : cls.end_lineno], start)
+                if assigned.search(text)
+            ]
+            self._class_loops[key] = any(
+                name == attribute
+                for statement in cls.body
+                if any(first_line(statement) <= hit <= statement.end_lineno for hit in hits)  # type: ignore[operator]
+                for name in self._statement_loop_attributes(statement)
+            )
+        return self._class_loops[key]
+
+    def _statement_loop_attributes(self, statement: ast.stmt) -> Iterator[str]:
+        """The loop attributes a statement of a class body binds."""
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            if self._is_loop_annotation(statement.annotation, {}) or self._is_loop_value(
+                statement.value, {}
+            ):
+                yield statement.target.id
+        elif isinstance(statement, ast.Assign) and self._is_loop_value(statement.value, {}):
+            for target in statement.targets:
+                yield from bound_names(target)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from self._method_loop_attributes(statement)
+
+    def _method_loop_attributes(self, method: FunctionNode) -> Iterator[str]:
+        arguments = [*method.args.posonlyargs, *method.args.args]
+        if not arguments:
+            return
+        self_name = arguments[0].arg
+        nodes = list(ast.walk(method))
+        imports: dict[str, str] = {}
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                imports.update(import_bindings(None, ((a.name, a.asname) for a in node.names)))
+            elif isinstance(node, ast.ImportFrom):
+                aliases = ((a.name, a.asname) for a in node.names)
+                imports.update(import_bindings(node.module, aliases, node.level))
+        local_loops = {
+            argument.arg
+            for argument in [*arguments, *method.args.kwonlyargs]
+            if self._is_loop_annotation(argument.annotation, imports)
+        }
+        for node in nodes:
+            if isinstance(node, ast.Assign) and self._is_loop_value(node.value, imports):
+                for target in node.targets:
+                    local_loops.update(bound_names(target))
+        for node in nodes:
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign) and (
+                self._is_loop_value(node.value, imports)
+                or (isinstance(node.value, ast.Name) and node.value.id in local_loops)
+            ):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign) and (
+                self._is_loop_annotation(node.annotation, imports)
+                or self._is_loop_value(node.value, imports)
+            ):
+                targets = [node.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == self_name
+                ):
+                    yield target.attr
