@@ -38,7 +38,7 @@ LEDGERS = Path(__file__).resolve().parent / "judged"
 FINDINGS = LEDGERS / "findings.csv"
 UNREPORTED = LEDGERS / "unreported.csv"
 FINDING_FIELDS = ("package", "path", "line", "column", "code", "verdict", "reason")
-UNREPORTED_FIELDS = ("package", "path", "line", "call", "verdict", "reason")
+UNREPORTED_FIELDS = ("package", "path", "line", "call", "draw", "verdict", "reason")
 SEED = 12  # the issue number: the same corpus draws the same sample
 TASK_CALLS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
 UNAWAITED_CALLS = frozenset({"gather", "shield"})
@@ -111,10 +111,8 @@ def unreported_calls(package: Package, reported: set[tuple[str, int]]) -> list[d
         for call in task_calls(tree):
             if (relative, call.lineno) not in reported:
                 text = " ".join((ast.get_source_segment(source, call) or "").split())
-                rows.append(
-                    {"package": package.name, "path": relative, "line": call.lineno,
-                     "call": text[:120]}  # fmt: skip
-                )
+                row = {"package": package.name, "path": relative, "line": call.lineno}
+                rows.append(dict(row, call=text[:120]))
     return rows
 
 
@@ -154,13 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sample = read_ledger(UNREPORTED)
     header = (
         "| package | TRK | RUF006 | both | only TRK | only Ruff | judged | TP | FP "
-        "| precision | TPs lost | unjudged | sample | dangling |"
+        "| precision | TPs lost | unjudged | unreported judged | dangling |"
     )
     print(header + "\n|---|" + "---:|" * (header.count("|") - 2))
     totals = [0] * 11
+    total_dangling = 0
     unjudged: list[Finding] = []
     lost: list[dict] = []
     ruff_missed: list[str] = []
+    caught: list[str] = []
     candidates: list[dict] = []
     for package in packages:
         root = package.root.parent
@@ -190,6 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if scope_at(trees[path], finding["line"]) == "function":
                 ruff_missed.append(f"{package.name} {path}:{finding['line']}: {finding['message']}")
         drawn = [row for row in sample if row["package"] == package.name]
+        caught += [
+            f"{r['package']} {r['path']}:{r['line']}: judged {r['verdict']}: {r['reason']}"
+            for r in drawn
+            if (r["path"], r["line"]) in trk_lines
+        ]
         row = [
             len(trk),
             len(ruff),
@@ -205,12 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         dangling = sum(r["verdict"] == "dangling" for r in drawn)
         totals = [a + b for a, b in zip(totals, row)]
+        total_dangling += dangling
         print(_table_row(package.label, row, dangling), flush=True)
         unjudged += new
         lost += gone
         if args.draw_sample:
             candidates += unreported_calls(package, {(f.path, f.line) for f in trk})
-    total_dangling = sum(r["verdict"] == "dangling" for r in sample)
     print(_table_row("**total**", totals, total_dangling))
 
     if unjudged:
@@ -224,6 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ruff_missed:
         print(f"\n{len(ruff_missed)} RUF006 findings inside a function that TRK does not report:")
         print("\n".join(f"  {line}" for line in ruff_missed))
+    if caught:
+        print(f"\n{len(caught)} calls of {UNREPORTED.name} that TRK now reports:")
+        print("\n".join(f"  {line}" for line in caught))
     if args.write_stub and unjudged:
         rows = list(ledger.values()) + [
             {**f.__dict__, "verdict": "?", "reason": f.message} for f in unjudged
@@ -235,7 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fresh = [r for r in candidates if (r["package"], r["path"], r["line"]) not in seen]
         drawn = random.Random(SEED).sample(fresh, min(args.draw_sample, len(fresh)))
         print(f"\n{len(fresh)} unreported task-creating calls; drew {len(drawn)} (seed {SEED})")
-        rows = sample + [dict(r, verdict="?", reason="") for r in drawn]
+        draw = max((int(r["draw"]) for r in sample), default=0) + 1
+        rows = sample + [dict(r, draw=draw, verdict="?", reason="") for r in drawn]
         write_ledger(UNREPORTED, UNREPORTED_FIELDS, rows)
     return 1 if unjudged or lost or ruff_missed else 0
 
