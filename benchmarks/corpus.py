@@ -50,9 +50,10 @@ PINS: tuple[Pin, ...] = (
 )
 
 # The judged real-code corpus (issue 12, benchmarks/judged/): async packages not used above,
-# chosen for their many task-creating calls (the number after each pin, counted with `ast`
-# in the import package: create_task, ensure_future, run_coroutine_threadsafe, asyncio.Task,
-# gather/shield not directly awaited). Every TRK finding on them is judged in a ledger.
+# the sixteen candidates with the most task-creating calls (the number after each pin, counted
+# with `ast` in the import package: create_task, ensure_future, run_coroutine_threadsafe,
+# asyncio.Task, gather/shield not directly awaited), then the remaining candidates with at
+# least one TRK finding. Every TRK finding on them is judged in a ledger.
 JUDGED_PINS: tuple[Pin, ...] = (
     Pin("pyatv", "0.18.0", "pyatv"),  # 36
     Pin("disnake", "2.12.2", "disnake"),  # 33
@@ -70,6 +71,15 @@ JUDGED_PINS: tuple[Pin, ...] = (
     Pin("aiormq", "7.2.4", "aiormq"),  # 13
     Pin("slack-sdk", "3.48.0", "slack_sdk"),  # 12
     Pin("gmqtt", "0.8.0", "gmqtt"),  # 11
+    # the remaining candidates with at least one TRK finding
+    Pin("aiogram", "3.31.0", "aiogram"),  # 8
+    Pin("arq", "0.28.0", "arq"),  # 7
+    Pin("pymodbus", "3.16.1", "pymodbus"),  # 6
+    Pin("openai", "3.57.0", "openai"),  # 6
+    Pin("ipykernel", "7.4.0", "ipykernel"),  # 5
+    Pin("slack-bolt", "1.30.0", "slack_bolt"),  # 2
+    Pin("aiomysql", "0.3.2", "aiomysql"),  # 2
+    Pin("anthropic", "2.15.0", "anthropic"),  # 1
 )
 
 
