@@ -65,7 +65,7 @@ def ruff_findings(files: Sequence[Path]) -> list[dict]:
     ]
 
 
-def _scope_at(tree: ast.Module, line: int) -> str:
+def scope_at(tree: ast.Module, line: int) -> str:
     """'function', 'class' or 'module': where the statement on ``line`` runs."""
     kind = "module"
     body: list[ast.stmt] = tree.body
@@ -146,7 +146,7 @@ def compare(package: Package, sample_size: int) -> dict:
         path = finding["path"]
         if path not in trees:
             trees[path] = ast.parse(corpus.read_text(Path(path)))
-        finding["scope"] = _scope_at(trees[path], finding["line"])
+        finding["scope"] = scope_at(trees[path], finding["line"])
         text = _lines(path)[finding["line"] - 1].strip()
         report.append(
             f"{Path(path).relative_to(root)}:{finding['line']}  [{finding['scope']} level]  {text}"

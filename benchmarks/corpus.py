@@ -8,6 +8,7 @@ so.
 
     python benchmarks/corpus.py            # prepare (if needed) and list the corpus
     python benchmarks/corpus.py --dense    # also list the trigger-dense files
+    python benchmarks/corpus.py --judged   # the judged corpus (JUDGED_PINS) instead
 """
 
 from __future__ import annotations
@@ -46,6 +47,39 @@ PINS: tuple[Pin, ...] = (
     Pin("discord.py", "2.7.1", "discord"),
     Pin("textual", "8.2.8", "textual"),
     Pin("prefect", "3.9.1", "prefect"),
+)
+
+# The judged real-code corpus (issue 12, benchmarks/judged/): async packages not used above,
+# the sixteen candidates with the most task-creating calls (the number after each pin, counted
+# with `ast` in the import package: create_task, ensure_future, run_coroutine_threadsafe,
+# asyncio.Task, gather/shield not directly awaited), then the remaining candidates with at
+# least one TRK finding. Every TRK finding on them is judged in a ledger.
+JUDGED_PINS: tuple[Pin, ...] = (
+    Pin("pyatv", "0.18.0", "pyatv"),  # 36
+    Pin("disnake", "2.12.2", "disnake"),  # 33
+    Pin("nextcord", "2.6.0", "nextcord"),  # 29
+    Pin("aiortc", "1.16.0", "aiortc"),  # 29
+    Pin("playwright", "1.65.2", "playwright"),  # 25
+    Pin("hikari", "2.7.0", "hikari"),  # 25
+    Pin("asyncpg", "0.32.0", "asyncpg"),  # 19
+    Pin("kopf", "1.45.2", "kopf"),  # 18
+    Pin("pyrogram", "2.0.106", "pyrogram"),  # 17
+    Pin("nats-py", "2.16.0", "nats"),  # 15
+    Pin("uvicorn", "0.54.0", "uvicorn"),  # 14
+    Pin("python-telegram-bot", "22.8", "telegram"),  # 14
+    Pin("quart", "0.22.0", "quart"),  # 13
+    Pin("aiormq", "7.2.4", "aiormq"),  # 13
+    Pin("slack-sdk", "3.48.0", "slack_sdk"),  # 12
+    Pin("gmqtt", "0.8.0", "gmqtt"),  # 11
+    # the remaining candidates with at least one TRK finding
+    Pin("aiogram", "3.31.0", "aiogram"),  # 8
+    Pin("arq", "0.28.0", "arq"),  # 7
+    Pin("pymodbus", "3.16.1", "pymodbus"),  # 6
+    Pin("openai", "3.57.0", "openai"),  # 6
+    Pin("ipykernel", "7.4.0", "ipykernel"),  # 5
+    Pin("slack-bolt", "1.30.0", "slack_bolt"),  # 2
+    Pin("aiomysql", "0.3.2", "aiomysql"),  # 2
+    Pin("anthropic", "2.15.0", "anthropic"),  # 1
 )
 
 
@@ -224,8 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("packages", nargs="*", help="distribution names (default: all pins)")
     parser.add_argument("--dense", action="store_true", help="list the trigger-dense files")
+    parser.add_argument("--judged", action="store_true", help="the judged corpus (JUDGED_PINS)")
     args = parser.parse_args(argv)
-    packages = prepare(names=args.packages)
+    packages = prepare(JUDGED_PINS if args.judged else PINS, names=args.packages)
     print(describe(packages))
     if args.dense:
         for package in packages:
