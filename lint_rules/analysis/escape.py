@@ -28,7 +28,9 @@ CONTAINER_REMOVALS = frozenset({"discard", "remove", "clear"})
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
-Holder = Literal["task", "container"]  # what the value followed is
+# what the value followed is: an asyncio task, a concurrent future (whose result() blocks
+# until it is done), or a container of tasks
+Holder = Literal["task", "future", "container"]
 
 
 class Kind(enum.Enum):
@@ -86,10 +88,11 @@ KEPT = Verdict(True)
 @dataclass
 class Verdicts:
     """Follows tasks through one region. ``parent`` maps a node to its parent;
-    ``is_non_keeping_call`` tells print/logging/str/... calls apart."""
+    ``drops_argument`` tells the calls that read an argument and let go of it
+    (print/logging/str/..., helpers that never keep it) apart."""
 
     parent: Callable[[cst.CSTNode], cst.CSTNode]
-    is_non_keeping_call: Callable[[cst.Call, Scope], bool]
+    drops_argument: Callable[[cst.Call, cst.Arg, Scope], bool]
     is_fresh_container_call: Callable[[cst.Call, Scope], bool]
     _events: dict[int, dict[str, list[Event]]] = field(default_factory=dict)
     _containers: dict[tuple[int, str], bool] = field(default_factory=dict)
@@ -97,8 +100,8 @@ class Verdicts:
     # -- where a value goes next -------------------------------------------------------
 
     def flows(self, node: cst.BaseExpression, scope: Scope, holder: Holder = "task") -> list[Flow]:
-        """Where the value of ``node`` goes. ``holder`` is "task" when ``node`` is a task and
-        "container" when it is a container of tasks (their methods differ)."""
+        """Where the value of ``node`` goes; ``holder`` says what it is (their methods
+        differ)."""
         parent = self.parent(node)
         if isinstance(parent, cst.Expr):
             return [Flow(Kind.DROP, Drop.STATEMENT)]
@@ -115,7 +118,7 @@ class Verdicts:
         if isinstance(parent, cst.Arg):
             call = self.parent(parent)
             if isinstance(call, cst.Call):
-                return self.argument_flows(call, scope)
+                return self.argument_flows(call, parent, scope)
             return [KEEP]
         if isinstance(parent, cst.Attribute) and node is parent.value:
             return self.attribute_flows(parent, scope, holder)
@@ -139,7 +142,7 @@ class Verdicts:
         if isinstance(parent, cst.Index):
             return self.key_flows(parent, scope)
         if isinstance(parent, cst.Subscript) and node is parent.value:
-            if holder == "task" or self.is_store_target(parent):
+            if holder != "container" or self.is_store_target(parent):
                 return _USE
             return [KEEP]  # an item taken out of a container goes on somewhere
         if isinstance(parent, cst.Lambda) and node is parent.body:
@@ -161,8 +164,8 @@ class Verdicts:
                 return Flow(Kind.CONTAINER, name=node.value)
         return KEEP
 
-    def argument_flows(self, call: cst.Call, scope: Scope) -> list[Flow]:
-        if self.is_non_keeping_call(call, scope):
+    def argument_flows(self, call: cst.Call, argument: cst.Arg, scope: Scope) -> list[Flow]:
+        if self.drops_argument(call, argument, scope):
             return _USE
         func = call.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
@@ -175,10 +178,17 @@ class Verdicts:
     def attribute_flows(self, attribute: cst.Attribute, scope: Scope, holder: Holder) -> list[Flow]:
         method = attribute.attr.value
         called = self._is_called(attribute)
-        if holder == "task":
-            # a future's own methods do not keep it, except those that end it or wait for it
-            if called and method in ("cancel", "result", "exception"):
+        if holder != "container":
+            if not called:
+                if self.is_store_target(attribute):
+                    return _USE  # `task.tag = t` tags the task
+                # a bound method (`loop.call_later(5, task.cancel)`) holds its task
+                return self.flows(attribute, scope, holder)
+            # its own methods do not keep it, except those that end it or wait for it
+            if method == "cancel" or (holder == "future" and method in ("result", "exception")):
                 return [KEEP]
+            if method == "done" and self._polled(attribute):
+                return [KEEP]  # `while not task.done(): ...` holds it until it is done
             return [Flow(Kind.DROP, Drop.METHOD)]
         if method in CONTAINER_INSERTS | CONTAINER_REMOVALS:
             if called:
@@ -217,6 +227,17 @@ class Verdicts:
             or isinstance(parent, cst.Del)
         )
 
+    def _polled(self, method: cst.Attribute) -> bool:
+        """``task.done()`` is (part of) the test of a ``while`` loop."""
+        node: cst.CSTNode = self.parent(method)  # the call
+        while True:
+            parent = self.parent(node)
+            if isinstance(parent, cst.While):
+                return node is parent.test
+            if not isinstance(parent, (cst.UnaryOperation, cst.BooleanOperation)):
+                return False
+            node = parent
+
     def _is_called(self, attribute: cst.Attribute) -> bool:
         call = self.parent(attribute)
         return isinstance(call, cst.Call) and call.func is attribute
@@ -253,8 +274,10 @@ class Verdicts:
 
     # -- verdicts ----------------------------------------------------------------------
 
-    def verdict(self, flows: Sequence[Flow], scope: Scope, seen: frozenset[int]) -> Verdict:
-        """Is a value with these flows kept? Unknown counts as kept."""
+    def verdict(
+        self, flows: Sequence[Flow], scope: Scope, seen: frozenset[int], holder: Holder = "task"
+    ) -> Verdict:
+        """Is a value (a ``holder``) with these flows kept? Unknown counts as kept."""
         if any(flow.kind is Kind.KEEP for flow in flows):
             return KEPT
         if flows and all(flow.kind is Kind.NEVER_RUNS for flow in flows):
@@ -262,7 +285,7 @@ class Verdicts:
         results: list[Verdict] = []
         for flow in flows:
             if flow.kind is Kind.BIND:
-                results.append(self.binding_verdict(flow, scope, seen))
+                results.append(self.binding_verdict(flow, scope, seen, holder))
             elif flow.kind is Kind.CONTAINER:
                 kept = self.container_kept(flow.name, scope, seen)
                 results.append(KEPT if kept else Verdict(False, Loss.CONTAINER, flow.name))
@@ -278,7 +301,9 @@ class Verdicts:
                     return result
         return KEPT
 
-    def binding_verdict(self, flow: Flow, scope: Scope, seen: frozenset[int]) -> Verdict:
+    def binding_verdict(
+        self, flow: Flow, scope: Scope, seen: frozenset[int], holder: Holder = "task"
+    ) -> Verdict:
         if id(flow.node) in seen:
             return KEPT
         seen = seen | {id(flow.node)}
@@ -293,7 +318,7 @@ class Verdicts:
         for use in reached:
             if use.nested:  # a closure holds the name: we cannot follow it
                 return KEPT
-            result = self.verdict(self.flows(use.node, scope), scope, seen)
+            result = self.verdict(self.flows(use.node, scope, holder), scope, seen, holder)
             if result.loss is Loss.LAMBDA:
                 result = KEPT  # a lambda returning the task: we cannot tell who calls it
             (keeping.append(use) if result.kept else dropped.append(result))

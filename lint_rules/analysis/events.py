@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from lint_rules.analysis.flow import NESTED_SCOPES, always_leaves
+from lint_rules.analysis.flow import NESTED_SCOPES, always_leaves, own_nodes
 from lint_rules.analysis.scopes import target_names
 from lint_rules.engine.traversal import source_children
 
@@ -116,23 +116,60 @@ def _comprehension_targets(node: cst.CSTNode) -> set[str]:
     return names
 
 
+def own_locals(scope: cst.CSTNode) -> frozenset[str]:
+    """The names that mean a nested function's or lambda's own variables inside it: its
+    parameters and, for a function, what its body binds (unless declared nonlocal or
+    global). A class body's names are left out: code in it may still read the outer ones."""
+    if isinstance(scope, cst.ClassDef):
+        return frozenset()
+    params = scope.params  # type: ignore[attr-defined]
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    names = {param.name.value for param in every}
+    declared: set[str] = set()
+    for node in own_nodes(scope.body):  # type: ignore[attr-defined]
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            declared.update(item.name.value for item in node.names)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            names.add(node.name.value)
+        for target in _binding_targets(node):
+            names.update(name.value for name in target_names(target))
+    return frozenset(names - declared)
+
+
+def _binding_targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
+    if isinstance(node, cst.Assign):
+        return [target.target for target in node.targets]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
+        return [node.target]
+    if isinstance(node, cst.WithItem) and node.asname is not None:
+        return [node.asname.name]
+    if isinstance(node, cst.ExceptHandler) and node.name is not None:
+        return [node.name.name]
+    if isinstance(node, cst.ImportAlias):
+        return [node.asname.name if node.asname is not None else node.name]
+    return []
+
+
 @dataclass(frozen=True)
 class _Place:
-    """Where the walk is: the statements around it, the loop bodies it is in, and whether a
-    nested function, lambda or class lies between it and the function analysed."""
+    """Where the walk is: the statements around it, the loop bodies it is in, whether a
+    nested function, lambda or class lies between it and the function analysed, and the
+    names those nested scopes make their own (which are not the function's variables)."""
 
     chain: tuple[Step, ...] = ()
     loops: tuple[cst.CSTNode, ...] = ()
     nested: bool = False
+    shadowed: frozenset[str] = frozenset()
 
     def at(self, step: Step) -> _Place:
-        return _Place((*self.chain, step), self.loops, self.nested)
+        return _Place((*self.chain, step), self.loops, self.nested, self.shadowed)
 
     def looping(self, loop: cst.CSTNode) -> _Place:
-        return _Place(self.chain, (*self.loops, loop), self.nested)
+        return _Place(self.chain, (*self.loops, loop), self.nested, self.shadowed)
 
-    def in_nested_scope(self) -> _Place:
-        return _Place(self.chain, self.loops, True)
+    def in_nested_scope(self, scope: cst.CSTNode) -> _Place:
+        return _Place(self.chain, self.loops, True, self.shadowed | own_locals(scope))
 
 
 class _EventCollector:
@@ -154,7 +191,8 @@ class _EventCollector:
 
     def walk(self, node: cst.CSTNode, place: _Place) -> None:
         if isinstance(node, cst.Name):
-            self._record(node, False, place)
+            if node.value not in place.shadowed:
+                self._record(node, False, place)
         elif isinstance(node, _SEQUENCE_OWNERS):
             is_line = isinstance(node, cst.SimpleStatementLine)
             for index, statement in enumerate(node.body):
@@ -185,9 +223,10 @@ class _EventCollector:
             self.walk(node.body, place)
         elif isinstance(node, NESTED_SCOPES):
             own_name = getattr(node, "name", None)
+            inner = place.in_nested_scope(node)
             for child in source_children(node):
                 if child is not own_name:
-                    self.walk(child, place.in_nested_scope())
+                    self.walk(child, inner)
         elif isinstance(node, _COMPREHENSIONS):
             self._walk_comprehension(node, place)
         elif isinstance(node, cst.Attribute):

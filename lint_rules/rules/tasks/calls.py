@@ -3,11 +3,14 @@ task is passed to keep it?
 
 Calls are recognised through the names in scope (``lint_rules.analysis.scopes.Names``):
 import aliases, event-loop receivers (``lint_rules.rules.tasks.loops``), task groups, user
-factories (``--trk-task-factories``), futures that ``ensure_future()`` returns unchanged.
+factories (``--trk-task-factories``), futures that ``ensure_future()`` returns unchanged, and
+the summaries of the module's own functions (``lint_rules.rules.tasks.summaries``): a helper
+that returns a fresh task, a future or the loop, or never keeps what it is given.
 """
 
 from __future__ import annotations
 
+import ast
 import enum
 import fnmatch
 
@@ -16,30 +19,25 @@ import libcst as cst
 from lint_rules.analysis.escape import Verdicts
 from lint_rules.analysis.flow import own_nodes
 from lint_rules.analysis.scopes import Names, Scope, Scopes
-from lint_rules.engine.names import canonical
+from lint_rules.engine.index import FunctionNode
+from lint_rules.engine.names import annotation_parts, canonical
 from lint_rules.engine.rule import RuleContext
 from lint_rules.rules.asyncio_api import (
     FUTURE_FACTORIES,
     FUTURE_METHODS,
+    LOG_METHODS,
     LOOP_FACTORIES,
     LOOP_RUNNERS,
     LOOP_TYPES,
+    NON_KEEPING_BUILTINS,
+    NON_KEEPING_FUNCTIONS,
     TASK_FACTORIES,
     TASKGROUP_TYPES,
 )
 from lint_rules.rules.tasks.loops import module_loops
+from lint_rules.rules.tasks.summaries import Returns, module_summaries
 from lint_rules.settings import Settings
 
-_NON_KEEPING_BUILTINS = frozenset(
-    {"print", "str", "repr", "id", "type", "isinstance", "hash", "format", "bool", "ascii", "len"}
-)
-_LOG_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
-)
-# functions that only inspect their argument
-_NON_KEEPING_FUNCTIONS = frozenset(
-    {"inspect.isawaitable", "inspect.iscoroutine", "asyncio.iscoroutine", "asyncio.isfuture"}
-)
 _FRESH_CONTAINERS = frozenset(
     {"collections.deque", "collections.defaultdict", "collections.OrderedDict"}
 )
@@ -66,9 +64,10 @@ class TaskCalls:
         self.context = context
         self.settings = context.settings
         self.factories = factory_names(self.settings)
+        self.summaries = module_summaries(context.index, self.settings)
         self.verdicts = Verdicts(
             parent=context.parent,
-            is_non_keeping_call=self.is_non_keeping_call,
+            drops_argument=self.drops_argument,
             is_fresh_container_call=self.is_fresh_container_call,
         )
         self._judging: set[tuple[int, str]] = set()  # ensure_future(name) being judged
@@ -92,7 +91,89 @@ class TaskCalls:
         if isinstance(func, cst.Attribute) and func.attr.value == "create_task":
             if self.is_event_loop(func.value, scopes):
                 return CallKind.TASK
+        if self.returns(call, scopes) is Returns.TASK:
+            return CallKind.TASK  # a helper of the module that returns a fresh task
+        if isinstance(func, cst.Attribute):
+            if self._method_qualname(func, scopes) in self.factories:
+                return CallKind.TASK  # `--trk-task-factories pkg.mod.Class.method`
         return None
+
+    # -- the module's own functions ----------------------------------------------------
+
+    def callees(self, call: cst.Call, scopes: Scopes) -> list[FunctionNode]:
+        """The functions of the module ``call`` runs: a module-level function by its name,
+        a method through ``self``/``cls`` or a receiver annotated or constructed as a class
+        of the module. Empty when it cannot be told."""
+        func, summaries = call.func, self.summaries
+        if isinstance(func, cst.Name):
+            if self.names.scope_of(func.value, scopes) is not None:
+                return []  # a local name
+            function = summaries.module_function(func.value)
+            return [function] if function is not None else []
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return []
+        receiver = func.value.value
+        if receiver in ("self", "cls"):
+            cls = self.context.index.enclosing_class(self.context.line_of(call))
+        else:
+            name = self._receiver_class(receiver, scopes)
+            cls = summaries.class_named(name) if name is not None else None
+        method = summaries.method(cls, func.attr.value) if cls is not None else None
+        return [method] if method is not None else []
+
+    def returns(self, call: cst.Call, scopes: Scopes) -> Returns:
+        callees = self.callees(call, scopes)
+        return self.summaries.returns(callees) if callees else Returns.UNKNOWN
+
+    def _receiver_class(self, name: str, scopes: Scopes) -> str | None:
+        """The name of the module's class a receiver name holds: annotated with it, or
+        bound only to calls of it."""
+        scope = self.names.scope_of(name, scopes)
+        if scope is None:
+            values = self.context.index.bindings.get(name, [])
+            annotations = self.context.index.annotations.get(name, [])
+        else:
+            values = scope.values.get(name, [])
+            annotations = scope.annotations.get(name, [])
+        classes = {
+            parts[0]
+            for annotation in annotations
+            for parts in annotation_parts(annotation)
+            if len(parts) == 1
+        }
+        for value in values:
+            func = getattr(value, "func", None)
+            if isinstance(func, (cst.Name, ast.Name)):
+                classes.add(func.value if isinstance(func, cst.Name) else func.id)
+            else:
+                return None  # bound to something else as well
+        if len(classes) != 1:
+            return None
+        found = classes.pop()
+        return found if self.names.scope_of(found, scopes) is None else None
+
+    def _method_qualname(self, func: cst.Attribute, scopes: Scopes) -> str | None:
+        """``pkg.mod.Class.method`` for ``x.method`` when ``x`` holds an imported class's
+        instance (annotated with it or constructed from it)."""
+        if not isinstance(func.value, cst.Name):
+            return None
+        scope = self.names.scope_of(func.value.value, scopes)
+        annotations = scope.annotations.get(func.value.value, []) if scope is not None else []
+        values = scope.values.get(func.value.value, []) if scope is not None else []
+        chain = self.names.chain(scope) if scope is not None else scopes
+        kinds = {
+            qualified
+            for annotation in annotations
+            for qualified in self.names.annotation_qualnames(annotation, chain)
+        }
+        kinds |= {
+            self.names.qualname(value.func, chain)
+            for value in values
+            if isinstance(value, cst.Call)
+        }
+        if len(kinds) != 1 or None in kinds:
+            return None
+        return f"{kinds.pop()}.{func.attr.value}"
 
     def is_task_factory(self, node: cst.BaseExpression, scopes: Scopes) -> bool:
         """``node`` names a task factory (``asyncio.create_task``, ``loop.create_task``)."""
@@ -108,7 +189,9 @@ class TaskCalls:
 
     def is_event_loop(self, node: cst.BaseExpression, scopes: Scopes) -> bool:
         if isinstance(node, cst.Call):
-            return self.names.qualname(node.func, scopes) in LOOP_FACTORIES
+            if self.names.qualname(node.func, scopes) in LOOP_FACTORIES:
+                return True
+            return self.returns(node, scopes) is Returns.LOOP
         if isinstance(node, cst.Name):
             name = node.value
             scope = self.names.scope_of(name, scopes)
@@ -117,7 +200,7 @@ class TaskCalls:
                     return False
                 if self._is_bound_to_loop(name, scope):
                     return True
-            elif name in module_loops(self.context.index).names:
+            elif name in module_loops(self.context.index, self.settings).names:
                 return True
             return self._looks_like_loop(name)
         if isinstance(node, cst.Attribute):
@@ -128,7 +211,7 @@ class TaskCalls:
                 call = self.context.parent(self.context.parent(node))
                 index = self.context.index
                 cls = index.enclosing_class(self.context.line_of(call))
-                return cls is not None and module_loops(index).class_binds_loop(
+                return cls is not None and module_loops(index, self.settings).class_binds_loop(
                     cls, node.attr.value
                 )
         return False
@@ -219,22 +302,55 @@ class TaskCalls:
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in FUTURE_METHODS:
             return True
-        return (
-            self.names.qualname(func, scopes) in FUTURE_FACTORIES
-            or self.kind(call, scopes) is CallKind.TASK
-        )
+        if self.names.qualname(func, scopes) in FUTURE_FACTORIES:
+            return True
+        if self.returns(call, scopes) in (Returns.FUTURE, Returns.TASK, Returns.LOOP):
+            return True
+        if isinstance(func, cst.Attribute) and not self.callees(call, scopes):
+            # a method of an unknown receiver, but the module defines it only as plain
+            # functions that return futures
+            methods = self.summaries.methods_named(func.attr.value)
+            if methods and self.summaries.returns(methods) is Returns.FUTURE:
+                return True
+        return self.kind(call, scopes) is CallKind.TASK
 
     # -- calls a task is passed to -----------------------------------------------------
 
-    def is_non_keeping_call(self, call: cst.Call, scope: Scope) -> bool:
-        """print/str/repr/... and logging calls read their arguments and let go of them."""
+    def drops_argument(self, call: cst.Call, argument: cst.Arg, scope: Scope) -> bool:
+        """``call`` reads ``argument`` and lets go of it: print/str/repr/..., logging,
+        setattr on it, or a function of the module that never keeps that parameter."""
+        if self._reads_arguments(call, argument, scope):
+            return True
+        if argument.star:
+            return False
+        callees = self.callees(call, self.names.chain(scope))
+        if not callees:
+            return False
+        keyword = argument.keyword.value if argument.keyword is not None else None
+        position = None
+        if keyword is None:
+            position = [a for a in call.args if a.keyword is None].index(argument)
+            if any(a.star for a in call.args[: call.args.index(argument)]):
+                return False  # `f(*rest, task)`: its position is not known
+        return all(
+            self.summaries.of(callee).drops_argument(position, keyword) for callee in callees
+        )
+
+    def _reads_arguments(self, call: cst.Call, argument: cst.Arg, scope: Scope) -> bool:
         chain = self.names.chain(scope)
         func = call.func
-        if isinstance(func, cst.Name) and func.value in _NON_KEEPING_BUILTINS:
+        if isinstance(func, cst.Name) and func.value in NON_KEEPING_BUILTINS | {
+            "getattr",
+            "hasattr",
+        }:
             return self.names.is_builtin(func.value, chain)
-        if self.names.qualname(func, chain) in _NON_KEEPING_FUNCTIONS:
+        if isinstance(func, cst.Name) and func.value == "setattr":
+            # `setattr(task, "tag", x)` tags it; `setattr(obj, "a", task)` stores it
+            first = call.args[0] if call.args else None
+            return argument is first and self.names.is_builtin("setattr", chain)
+        if self.names.qualname(func, chain) in NON_KEEPING_FUNCTIONS:
             return True
-        if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS:
+        if isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS:
             receiver = func.value
             if self.names.qualname(receiver, chain) == "logging":
                 return True

@@ -25,10 +25,14 @@ TRK101 = RuleInfo(
         "nobody keeps can be garbage-collected while it is still pending: its work silently\n"
         "never finishes. This covers expression statements, comprehensions and conditional\n"
         "expressions used as statements, a method chained on the fresh task\n"
-        "(create_task(c).add_done_callback(f)) and a task passed only to print/logging/str.\n"
-        "ensure_future() given an existing future or task creates nothing: it is judged when\n"
-        "given a call not known to return one, or a local name assigned only such calls and\n"
-        "kept nowhere else (a name kept elsewhere is taken to hold a task already)."
+        "(create_task(c).add_done_callback(f)) and a task passed only to print/logging/str or\n"
+        "to a function of the module that never keeps that parameter (it only adds a done\n"
+        "callback, logs or tags it). A function or method of the module that returns a fresh\n"
+        "task nothing else keeps is a task factory, and so is one returning its result; one\n"
+        "returning the event loop is a loop. ensure_future() given an existing future or task\n"
+        "creates nothing: it is judged when given a call not known to return one (a plain\n"
+        "function of the module returning a future returns one), or a local name assigned\n"
+        "only such calls and kept nowhere else (a name kept elsewhere is taken to hold a task)."
     ),
     bad=(
         "import asyncio\n\n\n"
@@ -55,11 +59,13 @@ TRK102 = RuleInfo(
     explanation=(
         "A local variable dies with its frame. A task bound to one is safe only if some use\n"
         "the binding reaches keeps it: awaiting, returning, storing on an attribute or a\n"
-        "module-level container, passing it to a call, cancelling it. Unused names, '_', uses\n"
-        "such as add_done_callback/print/logging, a rebinding before any keeping use, and a\n"
-        "name rebound on every loop iteration (only the last task is kept) are reported.\n"
-        "A name last bound in a function that then runs the event loop (run_forever,\n"
-        "run_until_complete, asyncio.run) lives as long as the loop and is not reported."
+        "module-level container, passing it (or a bound method of it, task.cancel) to a call,\n"
+        "cancelling it, polling it in `while not task.done()`. Unused names, '_', uses such as\n"
+        "add_done_callback/result()/print/logging/setattr tags, a lambda or function whose own\n"
+        "parameter has the same name, a rebinding before any keeping use, and a name rebound\n"
+        "on every loop iteration (only the last task is kept) are reported. A name last bound\n"
+        "in a function that then runs the event loop (run_forever, run_until_complete,\n"
+        "asyncio.run) lives as long as the loop and is not reported."
     ),
     bad=(
         "import asyncio\n\n\n"
@@ -117,8 +123,8 @@ TRK104 = RuleInfo(
     summary="A task created by a lambda or functools.partial that the event loop calls and "
     "whose return value it discards.",
     explanation=(
-        "call_soon, call_later, call_at, add_signal_handler, add_reader, add_writer and\n"
-        "signal.signal ignore what their callback returns. A lambda or functools.partial that\n"
+        "call_soon, call_later, call_at, add_signal_handler, add_reader, add_writer,\n"
+        "signal.signal and a future's add_done_callback ignore what their callback returns. A lambda or functools.partial that\n"
         "creates a task there drops it at once; the task may be collected before it runs.\n"
         "Schedule a named function that stores the task in a tracking set instead."
     ),

@@ -16,22 +16,34 @@ from collections.abc import Iterator
 from lint_rules.engine.index import FunctionNode, ModuleIndex, bound_names, first_line
 from lint_rules.engine.names import annotation_parts, import_bindings, resolve_parts
 from lint_rules.rules.asyncio_api import LOOP_FACTORIES, LOOP_TYPES
+from lint_rules.settings import Settings
 
 
-def module_loops(index: ModuleIndex) -> ModuleLoops:
-    """The module's loops, derived once per module."""
-    return index.cached(ModuleLoops, lambda: ModuleLoops(index))
+def module_loops(index: ModuleIndex, settings: Settings) -> ModuleLoops:
+    """The module's loops, derived once per module and settings."""
+    return index.cached((ModuleLoops, settings), lambda: ModuleLoops(index, settings))
 
 
 class ModuleLoops:
-    def __init__(self, index: ModuleIndex) -> None:
+    def __init__(self, index: ModuleIndex, settings: Settings) -> None:
         self.index = index
+        self.settings = settings
         self._class_loops: dict[tuple[ast.ClassDef, str], bool] = {}
 
     def _is_loop_value(self, value: ast.expr | None, local_imports: dict[str, str]) -> bool:
-        return isinstance(value, ast.Call) and (
-            self.index.ast_qualname(value.func, local_imports) in LOOP_FACTORIES
-        )
+        """A call of a loop factory, or of a function of the module that returns the loop."""
+        if not isinstance(value, ast.Call):
+            return False
+        if self.index.ast_qualname(value.func, local_imports) in LOOP_FACTORIES:
+            return True
+        if isinstance(value.func, ast.Name) and value.func.id not in local_imports:
+            # imported here: the summaries ask this module which receivers are loops
+            from lint_rules.rules.tasks.summaries import Returns, module_summaries
+
+            summaries = module_summaries(self.index, self.settings)
+            helper = summaries.module_function(value.func.id)
+            return helper is not None and summaries.of(helper).returns is Returns.LOOP
+        return False
 
     def _is_loop_annotation(self, annotation: ast.expr | None, imports: dict[str, str]) -> bool:
         for parts in annotation_parts(annotation):

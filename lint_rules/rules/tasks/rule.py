@@ -24,7 +24,12 @@ from lint_rules.rules.asyncio_api import AWAITED_API_NAMES, CALLBACK_POSITIONS, 
 from lint_rules.rules.tasks import codes
 from lint_rules.rules.tasks.calls import CallKind, TaskCalls, factory_names
 from lint_rules.rules.tasks.fixes import binding_fix, expression_fix
+from lint_rules.rules.tasks.summaries import module_summaries
 from lint_rules.settings import Settings
+
+
+def _is_done_callback(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_done_callback"
 
 
 class TaskRules(ScopedRule):
@@ -36,7 +41,8 @@ class TaskRules(ScopedRule):
         cls, index: ModuleIndex, settings: Settings, trigger_lines: Sequence[int]
     ) -> Iterable[Span | None]:
         lines = set(trigger_lines)
-        # `from asyncio import create_task as spawn`: lines that use the alias count too
+        # `from asyncio import create_task as spawn`: lines that use the alias count too,
+        # and so do the lines that call the module's own task factories
         apis = factory_names(settings) | {
             "asyncio.run_coroutine_threadsafe",
             "asyncio.gather",
@@ -47,8 +53,9 @@ class TaskRules(ScopedRule):
             for local, qualified in index.imports.items()
             if canonical(qualified) in apis and local != qualified.rsplit(".", 1)[-1]
         ]
-        if aliases:
-            pattern = re.compile(rf"\b(?:{'|'.join(aliases)})\b")
+        names = [*aliases, *sorted(module_summaries(index, settings).task_factories)]
+        if names:
+            pattern = re.compile(rf"\b(?:{'|'.join(names)})\b")
             lines.update(n for n, text in enumerate(index.lines, 1) if pattern.search(text))
         return (index.enclosing_span(line) for line in sorted(lines))
 
@@ -60,6 +67,7 @@ class TaskRules(ScopedRule):
                 "Task",
                 *AWAITED_API_NAMES,
                 *(name.rsplit(".", 1)[-1] for name in factory_names(self.settings)),
+                *module_summaries(self.index, self.settings).task_factories,
             }
         )
         self._module_aliases = frozenset(self.index.imports)
@@ -95,7 +103,9 @@ class TaskRules(ScopedRule):
             if kind is None:
                 continue
             scope = scopes[-1]
-            verdict = verdicts.verdict(verdicts.flows(call, scope), scope, frozenset())
+            holder = "future" if kind is CallKind.THREADSAFE else "task"
+            flows = verdicts.flows(call, scope, holder)
+            verdict = verdicts.verdict(flows, scope, frozenset(), holder)
             if self._held_while_loop_runs(call, scope, verdict, calls):
                 continue
             if not verdict.kept:
@@ -134,7 +144,8 @@ class TaskRules(ScopedRule):
                 and calls.is_task_factory(callback.args[0].value, scopes)
             ):
                 self.report(callback, "TRK104", kind="functools.partial")
-            elif calls.is_task_factory(callback, scopes):
+            elif calls.is_task_factory(callback, scopes) and not _is_done_callback(call):
+                # (a done callback is called with the future: ensure_future() gives it back)
                 self.report(callback, "TRK104", kind="task factory callback")
         return lambdas
 
