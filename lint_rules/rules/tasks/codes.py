@@ -124,9 +124,10 @@ TRK104 = RuleInfo(
     "whose return value it discards.",
     explanation=(
         "call_soon, call_later, call_at, add_signal_handler, add_reader, add_writer,\n"
-        "signal.signal and a future's add_done_callback ignore what their callback returns. A lambda or functools.partial that\n"
-        "creates a task there drops it at once; the task may be collected before it runs.\n"
-        "Schedule a named function that stores the task in a tracking set instead."
+        "signal.signal and a future's add_done_callback ignore what their callback returns.\n"
+        "A lambda or functools.partial that creates a task there drops it at once; the task\n"
+        "may be collected before it runs. Schedule a named function that stores the task in a\n"
+        "tracking set instead."
     ),
     bad=(
         "import asyncio\n\n\n"
