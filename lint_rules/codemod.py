@@ -97,7 +97,11 @@ class TrackTasks(CodemodCommand):
     def _findings(self, tree: cst.Module, source: str) -> list[Finding]:
         """What ``lint-rules check`` would report on ``tree``."""
         findings = rules.analyze_module(
-            tree, self.settings, codes=self.selection.codes(rules.known_codes()), source=source
+            tree,
+            self.settings,
+            codes=self.selection.codes(rules.known_codes()),
+            source=source,
+            path=self.context.filename,
         )
         return reported(findings, split_lines(source), self.selection)
 

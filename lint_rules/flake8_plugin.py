@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import gc
+import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +39,11 @@ class Plugin:
     version = __version__
     settings = Settings()
 
-    def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
+    def __init__(self, tree: ast.Module, lines: Sequence[str], filename: str) -> None:
         self.tree = tree
         self.lines = lines
+        # flake8 names standard input "stdin" (or --stdin-display-name): no project file
+        self.path = filename if os.path.isfile(filename) else None
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -64,7 +67,7 @@ class Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         source = "".join(self.lines)
-        if not may_matter(source, self.settings):
+        if not may_matter(source, self.settings, self.path):
             return
-        for finding in _load_engine()(source, self.settings, tree=self.tree):
+        for finding in _load_engine()(source, self.settings, tree=self.tree, path=self.path):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)

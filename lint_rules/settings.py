@@ -23,6 +23,7 @@ class Settings:
     drain_calls: tuple[str, ...] = ()
     callback_bases: tuple[str, ...] = ()
     dispatch_attribute: str = "dispatch_mode"
+    src: tuple[str, ...] = (".", "src")  # source roots of first-party modules, from the root
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
         False,
         "NAME",
         "class attribute that declares a callback's dispatch mode (default: dispatch_mode)",
+    ),
+    OptionSpec(
+        "trk-src",
+        "src",
+        True,
+        "DIRS",
+        "source roots of the project's own modules, relative to the project root (the nearest "
+        "directory with pyproject.toml, setup.cfg, tox.ini, .flake8 or .git), as in Ruff's src; "
+        "imports of them are followed (default: .,src)",
     ),
 )
 

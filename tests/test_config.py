@@ -17,6 +17,7 @@ from tests.cli_helpers import executable, run_executable
 
 # a value for every option that differs from its default, as TOML and as a flag
 SAMPLES = {
+    "trk-src": (["lib", "."], "lib,.", ("lib", ".")),
     "trk-task-factories": (["a.spawn", "b.start"], "a.spawn,b.start", ("a.spawn", "b.start")),
     "trk-loop-names": ([], "", ()),
     "trk-callback-registries": (["m.hooks"], "m.hooks", ("m.hooks",)),

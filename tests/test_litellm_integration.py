@@ -230,3 +230,33 @@ def test_the_example_loses_its_usage_record_and_the_fixed_example_writes_it() ->
     _require_litellm()
     assert "recorded usage" not in _output(EXAMPLES / "litellm_8842.py")
     assert "recorded usage for gpt-4o-mini" in _output(EXAMPLES / "litellm_8842_fixed.py")
+
+
+def test_a_callback_registered_in_another_module_is_reported_and_completes_once_drained(
+    tmp_path: Path,
+) -> None:
+    """The #8842 script in two files: the callback class and its registration live in a
+    module of the project, the script only imports it."""
+    _require_litellm()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "usage-app"\n')
+    module, _, script_text = LITELLM_SCRIPT.partition("MESSAGES = ")
+    (tmp_path / "usage.py").write_text(module.replace('"""LiteLLM #8842', '"""The callback'))
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import asyncio\n\nimport litellm\nfrom litellm import Router\n\nimport usage\n\n"
+        "MESSAGES = " + script_text
+    )
+
+    output = _run(script)
+    assert output.count("callback cancelled") == 2 and "callback completed" not in output, output
+
+    reported = _check(script)
+    registration = module.splitlines().index("litellm.callbacks = [UsageLogger()]") + 1
+    assert len(reported) == 1 and " TRK201 " in reported[0], reported
+    assert f"registered on line {registration} of usage.py" in reported[0], reported
+
+    drained = _fix_drain(script)
+    assert _check(drained) == []
+    output = _run(drained)
+    assert output.count("callback completed") == 2, output
+    assert "callback cancelled" not in output, output

@@ -18,6 +18,7 @@ it. `# noqa` and `# noqa: TRK101` comments silence findings as they do under fla
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -140,7 +141,8 @@ class _Checker:
             findings = [failure(bad.line, bad.column, f"cannot decode it: {bad.reason}")]
             return [output.Result(name, f) for f in reported(findings, [], self.selection)]
         try:
-            findings = rules.analyze(source, self.settings, codes=self.codes)
+            path = name if os.path.isfile(name) else None  # stdin may name a file or not
+            findings = rules.analyze(source, self.settings, codes=self.codes, path=path)
         except Exception as bug:  # the engine promises not to raise; never let one file stop us
             reason = f"internal error: {type(bug).__name__}: {bug}; please report it"
             findings = [failure(1, 0, reason)]

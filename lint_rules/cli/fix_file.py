@@ -80,7 +80,7 @@ def _fix_file(path: Path, job: Job) -> FileResult:
     except OSError as error:
         raise FileError(f"cannot read it: {error.strerror or error}") from error
     encoding, text = _decode(data)
-    findings = _findings(text, job)  # fast: the engine parses only the spans that matter
+    findings = _findings(text, job, str(path))  # fast: the engine parses only the spans that matter
     for finding in findings:
         if finding.code == ANALYSIS_FAILED.code:
             raise FileError(f"{finding.line}:{finding.col + 1}: {finding.message}")
@@ -119,9 +119,10 @@ def _decode(data: bytes) -> tuple[str, str]:
     return tokenize.detect_encoding(io.BytesIO(data).readline)[0], text
 
 
-def _findings(text: str, job: Job) -> list[Finding]:
+def _findings(text: str, job: Job, path: str) -> list[Finding]:
     """What ``lint-rules check`` reports on ``text``: selected and not silenced by noqa."""
-    findings = rules.analyze(text, job.settings, codes=job.selection.codes(rules.known_codes()))
+    codes = job.selection.codes(rules.known_codes())
+    findings = rules.analyze(text, job.settings, codes=codes, path=path)
     return reported(findings, split_lines(text), job.selection)
 
 

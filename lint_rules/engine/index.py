@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import ast
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar, Union
 
 from lint_rules.engine.names import ast_dotted, import_bindings, resolve_parts
+from lint_rules.engine.project import MODULES, Project
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 T = TypeVar("T")
@@ -59,6 +60,32 @@ def module_level_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from module_level_statements(inner)
 
 
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``function``'s body that run in its frame (nested scopes not entered)."""
+    pending = list(getattr(function, "body", []))
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(
+            child for child in ast.iter_child_nodes(node) if not isinstance(child, _AST_SCOPES)
+        )
+
+
+def function_imports(nodes: Iterable[ast.AST]) -> dict[str, str]:
+    """What the import statements among ``nodes`` (a function's own) bind."""
+    imports: dict[str, str] = {}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            imports.update(import_bindings(None, ((a.name, a.asname) for a in node.names)))
+        elif isinstance(node, ast.ImportFrom):
+            aliases = ((a.name, a.asname) for a in node.names)
+            imports.update(import_bindings(node.module, aliases, node.level))
+    return imports
+
+
 def bound_names(target: ast.expr) -> Iterator[str]:
     if isinstance(target, ast.Name):
         yield target.id
@@ -70,9 +97,20 @@ def bound_names(target: ast.expr) -> Iterator[str]:
 
 
 class ModuleIndex:
-    def __init__(self, tree: ast.Module, lines: Sequence[str]) -> None:
+    """``path`` and ``project`` are known when the module is a file of a project: then
+    ``first_party()`` finds what its imports bind in the project's other modules."""
+
+    def __init__(
+        self,
+        tree: ast.Module,
+        lines: Sequence[str],
+        path: str | None = None,
+        project: Project | None = None,
+    ) -> None:
         self.tree = tree
         self.lines = lines
+        self.path = path
+        self.project = project
         self.imports: dict[str, str] = {}
         self.star_imports: set[str] = set()
         # name -> every value assigned to it at module level (None: bound another way)
@@ -135,6 +173,18 @@ class ModuleIndex:
             if module == "asyncio" or module.startswith("asyncio."):
                 return resolve_parts(parts, f"{module}.{head}")
         return None
+
+    def first_party(self, qualified: str, src: Sequence[str]) -> tuple[ModuleIndex, str] | None:
+        """The project module a qualified name (as this module's imports bind it) lives
+        in, and the attribute path in it; None when it is not the project's (or cannot be
+        read or parsed)."""
+        if self.project is None:
+            return None
+        found = self.project.resolve(qualified, self.path)
+        if found is None:
+            return None
+        module = MODULES.load(found[0], src)
+        return (module, found[1]) if module is not None else None
 
     def is_module_name(self, name: str) -> bool:
         return name in self.imports or name in self.bindings

@@ -4,7 +4,7 @@ and small helpers to read a node (its dotted name, its code, a positional argume
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
@@ -33,7 +33,9 @@ def import_bindings(
     """The (local name, qualified name) pairs an import statement binds.
 
     ``module`` is None for ``import a.b as c``; ``aliases`` are (dotted name, asname) pairs.
-    Relative imports get a leading dot, so they never match an absolute API name.
+    Relative imports keep one leading dot per level (``from .locks import Event`` binds
+    ``.locks.Event``, ``from .. import util`` ``..util``), so they never match an absolute API
+    name and the project's modules can be found from them.
     """
     for name, asname in aliases:
         if module is None and level == 0:
@@ -43,8 +45,14 @@ def import_bindings(
                 head = name.split(".")[0]
                 yield head, head
         elif name != "*":
-            prefix = "." * level + (module or "")
-            yield asname or name, f"{prefix}.{name}" if module or level else name
+            dots = "." * level
+            yield asname or name, f"{dots}{module}.{name}" if module else f"{dots}{name}"
+
+
+def configured_names(names: Iterable[str]) -> Iterator[str]:
+    """Qualified names as options give them (``module:OBJECT.attr`` or ``module.attr``)."""
+    for name in names:
+        yield canonical(name.replace(":", "."))
 
 
 def resolve_parts(parts: list[str], bound: str | None) -> str | None:

@@ -25,6 +25,7 @@ import libcst as cst
 
 from lint_rules.engine.index import ModuleIndex, Span
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding, failure
+from lint_rules.engine.project import Project
 from lint_rules.engine.rule import Rule, RuleContext
 from lint_rules.engine.source import split_lines
 from lint_rules.engine.traversal import traverse
@@ -48,16 +49,19 @@ def analyze(
     tree: ast.Module | None = None,
     codes: Collection[str] | None = None,
     full: bool = False,
+    path: str | None = None,
 ) -> list[Finding]:
     """All findings for ``source``, sorted. Never raises for bad input: problems become
-    TRK000 findings. ``codes`` restricts the rules run (None: all)."""
+    TRK000 findings. ``codes`` restricts the rules run (None: all); ``path``, the file the
+    source comes from, lets rules read the project's other modules."""
     lines: list[str] = []
     triggered: dict[type[Rule], list[int]] = {}
+    project = Project.of(path, settings.src) if path is not None else None
     for rule in rules_for(rules, codes):
         trigger = rule.TRIGGER(settings)
-        if trigger.may_apply(source):
+        if trigger.may_apply(source, path, project):
             lines = lines or split_lines(source)
-            trigger_lines = trigger.lines(source, lines)
+            trigger_lines = trigger.lines(source, lines, path, project)
             if trigger_lines:
                 triggered[rule] = trigger_lines
     if not triggered:
@@ -70,7 +74,7 @@ def analyze(
             column = max((getattr(error, "offset", None) or 1) - 1, 0)
             reason = f"Python cannot parse it ({getattr(error, 'msg', error)})"
             return [failure(line, column, reason)]
-    index = ModuleIndex(tree, lines)
+    index = ModuleIndex(tree, lines, path, project)
     if full:
         requests = {Span(1, max(len(lines), 1)): list(triggered)}
     else:
@@ -176,15 +180,18 @@ def analyze_module(
     *,
     codes: Collection[str] | None = None,
     source: str | None = None,
+    path: str | None = None,
 ) -> list[Finding]:
     """Findings for an already parsed module, their fixes pointing at nodes of ``module``
     itself (the codemod's entry point). ``source`` is ``module.code`` if the caller has it."""
     source = module.code if source is None else source
     lines = split_lines(source)
+    project = Project.of(path, settings.src) if path is not None else None
     triggered = [
         rule
         for rule in rules_for(rules, codes)
-        if (trigger := rule.TRIGGER(settings)).may_apply(source) and trigger.lines(source, lines)
+        if (trigger := rule.TRIGGER(settings)).may_apply(source, path, project)
+        and trigger.lines(source, lines, path, project)
     ]
     if not triggered:
         return []
@@ -192,6 +199,6 @@ def analyze_module(
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # libcst accepted what Python rejects: nothing we can safely rewrite
-    index = ModuleIndex(tree, lines)
+    index = ModuleIndex(tree, lines, path, project)
     findings = _visit(module, 1, Span(1, max(len(lines), 1)), triggered, index, settings)
     return sorted(f for f in findings if codes is None or f.code in codes)

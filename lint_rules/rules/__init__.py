@@ -16,6 +16,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding, RuleInfo
+from lint_rules.engine.project import Project
 from lint_rules.rules.callbacks import codes as callbacks
 from lint_rules.rules.dispatch import codes as dispatch
 from lint_rules.rules.tasks import codes as tasks
@@ -60,9 +61,11 @@ def info_for(code: str) -> RuleInfo:
     raise KeyError(code)
 
 
-def may_matter(source: str, settings: Settings) -> bool:
-    """Whether any family could report anything on ``source`` (a cheap text test)."""
-    return any(family.trigger(settings).may_apply(source) for family in FAMILIES)
+def may_matter(source: str, settings: Settings, path: str | None = None) -> bool:
+    """Whether any family could report anything on ``source`` (a cheap text test; with
+    ``path``, the file's project's modules may add to it)."""
+    project = Project.of(path, settings.src) if path is not None else None
+    return any(family.trigger(settings).may_apply(source, path, project) for family in FAMILIES)
 
 
 @functools.cache
@@ -78,11 +81,14 @@ def analyze(
     tree: ast.Module | None = None,
     codes: Collection[str] | None = None,
     full: bool = False,
+    path: str | None = None,
 ) -> list[Finding]:
     """``lint_rules.engine.pipeline.analyze`` with every family."""
     from lint_rules.engine import pipeline
 
-    return pipeline.analyze(source, rule_classes(), settings, tree=tree, codes=codes, full=full)
+    return pipeline.analyze(
+        source, rule_classes(), settings, tree=tree, codes=codes, full=full, path=path
+    )
 
 
 def analyze_module(
@@ -91,8 +97,11 @@ def analyze_module(
     *,
     codes: Collection[str] | None = None,
     source: str | None = None,
+    path: str | None = None,
 ) -> list[Finding]:
     """``lint_rules.engine.pipeline.analyze_module`` with every family."""
     from lint_rules.engine import pipeline
 
-    return pipeline.analyze_module(module, rule_classes(), settings, codes=codes, source=source)
+    return pipeline.analyze_module(
+        module, rule_classes(), settings, codes=codes, source=source, path=path
+    )

@@ -9,6 +9,7 @@ import functools
 import re
 
 from lint_rules.engine.info import Family, FixOption, RuleInfo
+from lint_rules.engine.project import Project
 from lint_rules.engine.triggers import Trigger, last_names
 from lint_rules.settings import Settings
 
@@ -35,7 +36,10 @@ TRK201 = RuleInfo(
         "async_log_stream_event, ...), and async def functions; failure hooks and lists are\n"
         "awaited inline and do not count. A registration inside a function counts only if\n"
         "that function runs before the entry point (it is reached from module level, from\n"
-        "the function holding the entry call, or from the entry coroutine). Long-running\n"
+        "the function holding the entry call, or from the entry coroutine). So does one a\n"
+        "module of the project makes when the script imports it (directly or through the\n"
+        "modules it imports), or a function of the project the script calls before the\n"
+        "entry point returns: the message names that module and line. Long-running\n"
         "servers and library code without a short-lived entry point are never reported."
     ),
     bad=(
@@ -119,7 +123,15 @@ def trigger(settings: Settings) -> Trigger:
         ("run(", "run_until_complete", "run as"),
         re.compile(r"run(?:_until_complete)?\s*\(|run\s+as\b"),
         requires=("callback", ".add", *registries),
+        # or a project module it imports registers them
+        project_requires=functools.partial(_imports_registrations, settings=settings),
     )
+
+
+def _imports_registrations(source: str, path: str, project: Project, *, settings: Settings) -> bool:
+    from lint_rules.rules.callbacks.imports import imports_registrations  # reads the project
+
+    return imports_registrations(source, path, project, settings)
 
 
 DRAIN = FixOption(

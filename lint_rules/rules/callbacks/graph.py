@@ -37,6 +37,7 @@ class Collected:
     assignments: list[Item] = field(default_factory=list)  # `=` and `+=`
     awaits: list[Item] = field(default_factory=list)
     loops: list[Item] = field(default_factory=list)  # `for` loops
+    imports: list[Item] = field(default_factory=list)  # import statements
     endless: set[Owner] = field(default_factory=set)  # with a `while True:` never left
     defs: dict[Scope, dict[str, list[Definition]]] = field(default_factory=dict)
     def_chain: dict[Definition, Scopes] = field(default_factory=dict)  # scopes a def is in

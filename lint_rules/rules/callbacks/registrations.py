@@ -5,35 +5,47 @@ an instance of a class of the module with a background hook, or an ``async def``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
-from lint_rules.analysis.scopes import Scopes
-from lint_rules.engine.names import canonical, positional
+from lint_rules.analysis.scopes import Names, Scopes
+from lint_rules.engine.index import ModuleIndex
+from lint_rules.engine.names import configured_names, import_bindings, positional
 from lint_rules.rules import litellm
 from lint_rules.rules.callbacks.graph import CallGraph, Item
+from lint_rules.rules.callbacks.imports import project_callbacks
 from lint_rules.settings import Settings
 
 
 @dataclass(frozen=True)
 class Registration:
     item: Item
-    value: cst.BaseExpression
+    value: cst.BaseExpression | None  # what is registered (None: in another module)
     litellm: bool  # a LiteLLM registry (else one named with --trk-callback-registries)
+    # a registration another module of the project makes when ``item`` (an import, a call)
+    # runs: "12 of myapp/telemetry.py"; it registers an async callback
+    where: str | None = None
 
 
-def configured_names(names: Iterable[str]) -> Iterator[str]:
-    """Qualified names as options give them (``module:OBJECT.attr`` or ``module.attr``)."""
-    for name in names:
-        yield canonical(name.replace(":", "."))
+def _imported_names(node: cst.CSTNode, names: Names, scopes: Scopes) -> Iterator[str]:
+    """The qualified names an import statement makes Python import."""
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            yield cst.helpers.get_full_name_for_node_or_raise(alias.name)
+    elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        module = cst.helpers.get_full_name_for_node(node.module) if node.module else None
+        aliases = ((a.name.value, None) for a in node.names if isinstance(a.name, cst.Name))
+        for _, qualified in import_bindings(module, aliases, len(node.relative)):
+            yield qualified
 
 
 class Registrations:
     def __init__(self, graph: CallGraph, settings: Settings) -> None:
         self.graph = graph
         self.names = graph.names
+        self.settings = settings
         self._registries = frozenset(litellm.REGISTRIES)
         self._configured = frozenset(configured_names(settings.callback_registries))
 
@@ -44,9 +56,34 @@ class Registrations:
             yield from self._call_registrations(item)
 
     def is_async_callback(self, registration: Registration) -> bool:
+        if registration.value is None:
+            return registration.where is not None
         return self._async_value(
             registration.value, registration.item.scopes, registration.litellm, 3
         )
+
+    def in_project(self, index: ModuleIndex) -> Iterator[Registration]:
+        """The registrations the project's other modules make when this module's imports
+        and calls run (``lint_rules.rules.callbacks.imports``)."""
+        if index.path is None or index.project is None:
+            return
+        callbacks = project_callbacks(self.settings)
+        path, project = index.path, index.project
+        for item in self.graph.collected.imports:
+            for qualified in _imported_names(item.node, self.names, item.scopes):
+                found = callbacks.imported(qualified, path, project)
+                if found is not None:
+                    yield Registration(item, None, found.litellm, found.describe(path))
+                    break
+        for item in self.graph.collected.calls:
+            call = item.node
+            assert isinstance(call, cst.Call)
+            qualified = self.names.qualname(call.func, item.scopes)
+            if qualified is None or self.graph.definitions(call.func, item.scopes):
+                continue
+            found = callbacks.called(qualified, path, project)
+            if found is not None:
+                yield Registration(item, None, found.litellm, found.describe(path))
 
     # -- where callbacks are registered ------------------------------------------------
 

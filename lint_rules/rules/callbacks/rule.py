@@ -56,6 +56,7 @@ from lint_rules.rules.callbacks.drains import Drains, split_drain
 from lint_rules.rules.callbacks.entries import Entries, Entry
 from lint_rules.rules.callbacks.fixes import Drain
 from lint_rules.rules.callbacks.graph import CallGraph, Collected, Definition, Item
+from lint_rules.rules.callbacks.imports import imports_registrations
 from lint_rules.rules.callbacks.registrations import Registration, Registrations
 from lint_rules.rules.callbacks.sets import tracking_sets
 from lint_rules.settings import Settings
@@ -100,7 +101,11 @@ class CallbackRules(ScopedRule):
             return []
         registries = [name.rsplit(".", 1)[-1] for name in settings.callback_registries]
         words = "|".join(["callback", r"\.\s*add\b", *map(re.escape, registries)])
-        if not re.search(words, text):
+        if not re.search(words, text) and not (
+            index.path is not None
+            and index.project is not None
+            and imports_registrations(text, index.path, index.project, settings)
+        ):
             return []
         return [Span(1, max(len(index.lines), 1))]
 
@@ -148,6 +153,14 @@ class CallbackRules(ScopedRule):
         super().visit_AugAssign(node)
         self.collected.assignments.append(self._item(node))
 
+    def visit_Import(self, node: cst.Import) -> None:
+        super().visit_Import(node)
+        self.collected.imports.append(self._item(node))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        super().visit_ImportFrom(node)
+        self.collected.imports.append(self._item(node))
+
     def visit_Await(self, node: cst.Await) -> None:
         self.collected.awaits.append(self._item(node))
 
@@ -164,7 +177,7 @@ class CallbackRules(ScopedRule):
     def leave_Module(self, original_node: cst.Module) -> None:
         graph = CallGraph(self.collected, self.names)
         registrations = Registrations(graph, self.settings)
-        registered = list(registrations.all())
+        registered = [*registrations.all(), *registrations.in_project(self.index)]
         sets = tracking_sets(graph, self.settings)
         if not registered and not sets:
             return
@@ -241,6 +254,6 @@ class CallbackRules(ScopedRule):
             no_fix=NO_SAFE_REWRITE,
             entry=entry.text,
             coroutine=entry.coroutine.name.value,
-            line=self.context.line_of(first.item.node),
+            line=first.where or self.context.line_of(first.item.node),
             drain=drain,
         )

@@ -19,7 +19,6 @@ import libcst as cst
 from lint_rules.analysis.escape import Verdicts
 from lint_rules.analysis.flow import own_nodes
 from lint_rules.analysis.scopes import Names, Scope, Scopes
-from lint_rules.engine.index import FunctionNode
 from lint_rules.engine.names import annotation_parts, canonical
 from lint_rules.engine.rule import RuleContext
 from lint_rules.rules.asyncio_api import (
@@ -35,7 +34,7 @@ from lint_rules.rules.asyncio_api import (
     TASKGROUP_TYPES,
 )
 from lint_rules.rules.tasks.loops import module_loops
-from lint_rules.rules.tasks.summaries import Returns, module_summaries
+from lint_rules.rules.tasks.summaries import Callee, Returns, module_summaries
 from lint_rules.settings import Settings
 
 _FRESH_CONTAINERS = frozenset(
@@ -100,34 +99,42 @@ class TaskCalls:
 
     # -- the module's own functions ----------------------------------------------------
 
-    def callees(self, call: cst.Call, scopes: Scopes) -> list[FunctionNode]:
-        """The functions of the module ``call`` runs: a module-level function by its name,
-        a method through ``self``/``cls`` or a receiver annotated or constructed as a class
-        of the module. Empty when it cannot be told."""
+    def callees(self, call: cst.Call, scopes: Scopes) -> list[Callee]:
+        """The functions of the project ``call`` runs: a function of the module or one it
+        imports from another module of the project, by its name; a method through
+        ``self``/``cls`` or a receiver annotated or constructed as a class of the project.
+        Empty when it cannot be told."""
         func, summaries = call.func, self.summaries
         if isinstance(func, cst.Name):
             if self.names.scope_of(func.value, scopes) is not None:
                 return []  # a local name
             function = summaries.module_function(func.value)
-            return [function] if function is not None else []
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-            return []
-        receiver = func.value.value
-        if receiver in ("self", "cls"):
-            cls = self.context.index.enclosing_class(self.context.line_of(call))
-        else:
+            if function is not None:
+                return [summaries.callee(function)]
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            receiver, method = func.value.value, func.attr.value
+            if receiver in ("self", "cls"):
+                cls = self.context.index.enclosing_class(self.context.line_of(call))
+                found = summaries.method(cls, method) if cls is not None else None
+                return [summaries.callee(found)] if found is not None else []
             name = self._receiver_class(receiver, scopes)
-            cls = summaries.class_named(name) if name is not None else None
-        method = summaries.method(cls, func.attr.value) if cls is not None else None
-        return [method] if method is not None else []
+            if name is not None:
+                cls = summaries.class_named(name)
+                if cls is not None:
+                    found = summaries.method(cls, method)
+                    return [summaries.callee(found)] if found is not None else []
+                qualified = self.names.qualname_of_parts([name], scopes)
+                return summaries.first_party(f"{qualified}.{method}") if qualified else []
+        qualified = self.names.qualname(func, scopes)
+        return summaries.first_party(qualified) if qualified is not None else []
 
     def returns(self, call: cst.Call, scopes: Scopes) -> Returns:
         callees = self.callees(call, scopes)
         return self.summaries.returns(callees) if callees else Returns.UNKNOWN
 
     def _receiver_class(self, name: str, scopes: Scopes) -> str | None:
-        """The name of the module's class a receiver name holds: annotated with it, or
-        bound only to calls of it."""
+        """The name of the class a receiver name holds (a class of the module, or one it
+        imports): annotated with it, or bound only to calls of it."""
         scope = self.names.scope_of(name, scopes)
         if scope is None:
             values = self.context.index.bindings.get(name, [])
@@ -142,6 +149,8 @@ class TaskCalls:
             if len(parts) == 1
         }
         for value in values:
+            if value is None and classes:
+                continue  # an annotated parameter
             func = getattr(value, "func", None)
             if isinstance(func, (cst.Name, ast.Name)):
                 classes.add(func.value if isinstance(func, cst.Name) else func.id)
@@ -309,7 +318,9 @@ class TaskCalls:
         if isinstance(func, cst.Attribute) and not self.callees(call, scopes):
             # a method of an unknown receiver, but the module defines it only as plain
             # functions that return futures
-            methods = self.summaries.methods_named(func.attr.value)
+            methods = [
+                self.summaries.callee(m) for m in self.summaries.methods_named(func.attr.value)
+            ]
             if methods and self.summaries.returns(methods) is Returns.FUTURE:
                 return True
         return self.kind(call, scopes) is CallKind.TASK
@@ -332,9 +343,7 @@ class TaskCalls:
             position = [a for a in call.args if a.keyword is None].index(argument)
             if any(a.star for a in call.args[: call.args.index(argument)]):
                 return False  # `f(*rest, task)`: its position is not known
-        return all(
-            self.summaries.of(callee).drops_argument(position, keyword) for callee in callees
-        )
+        return all(callee.summary.drops_argument(position, keyword) for callee in callees)
 
     def _reads_arguments(self, call: cst.Call, argument: cst.Arg, scope: Scope) -> bool:
         chain = self.names.chain(scope)

@@ -11,6 +11,7 @@ import re
 from lint_rules.engine.info import Family, RuleInfo
 from lint_rules.engine.triggers import Trigger, last_names
 from lint_rules.rules.asyncio_api import AWAITED_API_NAMES, TASK_API_NAMES
+from lint_rules.rules.tasks.imports import imported_factory_words
 from lint_rules.settings import Settings
 
 _KEEP_IT = "keep a reference (e.g. in a module-level set) or await it"
@@ -29,10 +30,12 @@ TRK101 = RuleInfo(
         "to a function of the module that never keeps that parameter (it only adds a done\n"
         "callback, logs or tags it). A function or method of the module that returns a fresh\n"
         "task nothing else keeps is a task factory, and so is one returning its result; one\n"
-        "returning the event loop is a loop. ensure_future() given an existing future or task\n"
-        "creates nothing: it is judged when given a call not known to return one (a plain\n"
-        "function of the module returning a future returns one), or a local name assigned\n"
-        "only such calls and kept nowhere else (a name kept elsewhere is taken to hold a task)."
+        "returning the event loop is a loop; the same holds for the functions and classes\n"
+        "it imports from the project's other modules. ensure_future() given an existing\n"
+        "future or task creates nothing: it is judged when given a call not known to return\n"
+        "one (a plain function of the project returning a future returns one), or a local\n"
+        "name assigned only such calls and kept nowhere else (a name kept elsewhere is taken\n"
+        "to hold a task)."
     ),
     bad=(
         "import asyncio\n\n\n"
@@ -207,7 +210,12 @@ def trigger(settings: Settings) -> Trigger:
         r"|\bTask\s*[(,)]"
         rf"|(?<!await )(?<!await asyncio\.)\b(?:{awaited})\b"
     )
-    return Trigger((*names, "Task", *AWAITED_API_NAMES), pattern)
+    return Trigger(
+        (*names, "Task", *AWAITED_API_NAMES),
+        pattern,
+        # calls of the project's task factories this module imports
+        project_words=functools.partial(imported_factory_words, settings=settings),
+    )
 
 
 FAMILY = Family(INFOS, trigger, "lint_rules.rules.tasks.rule:TaskRules")

@@ -13,8 +13,14 @@ import functools
 import re
 from collections.abc import Iterator
 
-from lint_rules.engine.index import FunctionNode, ModuleIndex, bound_names, first_line
-from lint_rules.engine.names import annotation_parts, import_bindings, resolve_parts
+from lint_rules.engine.index import (
+    FunctionNode,
+    ModuleIndex,
+    bound_names,
+    first_line,
+    function_imports,
+)
+from lint_rules.engine.names import annotation_parts, resolve_parts
 from lint_rules.rules.asyncio_api import LOOP_FACTORIES, LOOP_TYPES
 from lint_rules.settings import Settings
 
@@ -106,13 +112,7 @@ class ModuleLoops:
             return
         self_name = arguments[0].arg
         nodes = list(ast.walk(method))
-        imports: dict[str, str] = {}
-        for node in nodes:
-            if isinstance(node, ast.Import):
-                imports.update(import_bindings(None, ((a.name, a.asname) for a in node.names)))
-            elif isinstance(node, ast.ImportFrom):
-                aliases = ((a.name, a.asname) for a in node.names)
-                imports.update(import_bindings(node.module, aliases, node.level))
+        imports = function_imports(nodes)
         local_loops = {
             argument.arg
             for argument in [*arguments, *method.args.kwonlyargs]

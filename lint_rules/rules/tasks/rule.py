@@ -24,6 +24,7 @@ from lint_rules.rules.asyncio_api import AWAITED_API_NAMES, CALLBACK_POSITIONS, 
 from lint_rules.rules.tasks import codes
 from lint_rules.rules.tasks.calls import CallKind, TaskCalls, factory_names
 from lint_rules.rules.tasks.fixes import binding_fix, expression_fix
+from lint_rules.rules.tasks.imports import imported_factory_words
 from lint_rules.rules.tasks.summaries import module_summaries
 from lint_rules.settings import Settings
 
@@ -68,11 +69,19 @@ class TaskRules(ScopedRule):
                 *AWAITED_API_NAMES,
                 *(name.rsplit(".", 1)[-1] for name in factory_names(self.settings)),
                 *module_summaries(self.index, self.settings).task_factories,
+                *self._imported_factory_words(),
             }
         )
         self._module_aliases = frozenset(self.index.imports)
         self._calls: list[tuple[cst.Call, Scopes]] = []
         self._registrations: list[tuple[cst.Call, Scopes]] = []
+
+    def _imported_factory_words(self) -> tuple[str, ...]:
+        index = self.index
+        if index.path is None or index.project is None:
+            return ()
+        source = "".join(index.lines)
+        return imported_factory_words(source, index.path, index.project, self.settings)
 
     # -- collecting --------------------------------------------------------------------
 

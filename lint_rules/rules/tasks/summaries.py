@@ -20,9 +20,17 @@ import fnmatch
 import functools
 import itertools
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from lint_rules.engine.index import FunctionNode, ModuleIndex, bound_names, first_line
-from lint_rules.engine.names import canonical, import_bindings
+from lint_rules.engine.index import (
+    FunctionNode,
+    ModuleIndex,
+    bound_names,
+    first_line,
+    function_imports,
+    own_nodes,
+)
+from lint_rules.engine.names import ast_dotted, canonical
 from lint_rules.rules.asyncio_api import (
     FUTURE_FACTORIES,
     FUTURE_METHODS,
@@ -81,6 +89,23 @@ class Summary:
         if position is None or position >= len(self.parameters):
             return False  # past the positional parameters: *args, or a TypeError
         return self.parameters[position] in self.dropped
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A function a call may run, with the summaries of the module that defines it (this
+    module or another of the project)."""
+
+    summaries: Summaries
+    function: FunctionNode
+
+    @property
+    def summary(self) -> Summary:
+        return self.summaries.of(self.function)
+
+    @property
+    def returns(self) -> Returns:
+        return self.summaries.returns_of(self.function)
 
 
 def module_summaries(index: ModuleIndex, settings: Settings) -> Summaries:
@@ -171,9 +196,37 @@ class Summaries:
         self._returns[function] = returns
         return returns
 
-    def returns(self, callees: Sequence[FunctionNode]) -> Returns:
+    def callee(self, function: FunctionNode) -> Callee:
+        return Callee(self, function)
+
+    def first_party(self, qualified: str, depth: int = 0) -> list[Callee]:
+        """The function (or the method, for a class's qualified name followed by a method)
+        another module of the project defines under ``qualified``, as this module's imports
+        name it; a name that module imports in turn (a re-export) is followed too."""
+        found = self.index.first_party(qualified, self.settings.src)
+        if found is None:
+            return []
+        module, attribute = found
+        other = module_summaries(module, self.settings)
+        parts = attribute.split(".") if attribute else []
+        if parts and parts[0] in module.imports and parts[0] not in other.functions:
+            if depth > 3:
+                return []
+            reexported = ".".join([module.imports[parts[0]], *parts[1:]])
+            return other.first_party(reexported, depth + 1)
+        if len(parts) == 1:
+            function = other.module_function(parts[0])
+            return [other.callee(function)] if function is not None else []
+        if len(parts) == 2:
+            cls = other.class_named(parts[0])
+            method = other.method(cls, parts[1]) if cls is not None else None
+            return [other.callee(method)] if method is not None else []
+        return []
+
+    @staticmethod
+    def returns(callees: Sequence[Callee]) -> Returns:
         """What a call gives back when it may run any of ``callees`` (all must agree)."""
-        kinds = {self.returns_of(callee) for callee in callees}
+        kinds = {callee.returns for callee in callees}
         return kinds.pop() if len(kinds) == 1 else Returns.UNKNOWN
 
     @functools.cached_property
@@ -253,17 +306,6 @@ def _decorated(function: FunctionNode) -> bool:
     )
 
 
-def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of ``function``'s body that run in its frame (nested scopes not entered)."""
-    pending = list(getattr(function, "body", []))
-    while pending:
-        node = pending.pop()
-        yield node
-        pending.extend(
-            child for child in ast.iter_child_nodes(node) if not isinstance(child, _SCOPES)
-        )
-
-
 class _Summarizer:
     """Computes one function's summary."""
 
@@ -290,14 +332,7 @@ class _Summarizer:
     @functools.cached_property
     def imports(self) -> dict[str, str]:
         """What the function's own import statements bind."""
-        imports: dict[str, str] = {}
-        for node in self.nodes:
-            if isinstance(node, ast.Import):
-                imports.update(import_bindings(None, ((a.name, a.asname) for a in node.names)))
-            elif isinstance(node, ast.ImportFrom):
-                aliases = ((a.name, a.asname) for a in node.names)
-                imports.update(import_bindings(node.module, aliases, node.level))
-        return imports
+        return function_imports(self.nodes)
 
     @functools.cached_property
     def assigned(self) -> dict[str, list[ast.expr | None]]:
@@ -386,20 +421,33 @@ class _Summarizer:
         callees = self._callees(func)
         return self.summaries.returns(callees) if callees else Returns.UNKNOWN
 
-    def _callees(self, func: ast.expr) -> list[FunctionNode]:
+    def _callees(self, func: ast.expr) -> list[Callee]:
+        summaries = self.summaries
         if isinstance(func, ast.Name) and func.id not in self.assigned:
             if func.id in self.positional or func.id in self.keywords:
                 return []
-            function = self.summaries.module_function(func.id)
-            return [function] if function is not None else []
+            function = summaries.module_function(func.id)
+            if function is not None:
+                return [summaries.callee(function)]
+        if not isinstance(func, ast.Attribute) or not (
+            isinstance(func.value, ast.Name) and func.value.id == self.receiver
+        ):
+            # a function imported from another module of the project
+            parts = ast_dotted(func)
+            if not parts:
+                return []
+            bound = self.imports.get(parts[0]) or (
+                self.index.imports.get(parts[0]) if parts[0] not in self.assigned else None
+            )
+            return summaries.first_party(".".join([bound, *parts[1:]])) if bound else []
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
             and func.value.id == self.receiver
             and self.cls is not None
         ):
-            callee = self.summaries.method(self.cls, func.attr)
-            return [callee] if callee is not None else []
+            method = summaries.method(self.cls, func.attr)
+            return [summaries.callee(method)] if method is not None else []
         return []
 
     def _is_loop(self, receiver: ast.expr) -> bool:
