@@ -18,7 +18,9 @@ import ast
 import functools
 import io
 import os
+import re
 import tokenize
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,6 +32,31 @@ if TYPE_CHECKING:
 
 # (not setup.py: a package may well have a module of that name)
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "tox.ini", ".flake8", ".git")
+
+
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w. \t,]+)", re.M)
+_ALIAS = re.compile(r"([\w.*]+)(?:[ \t]+as[ \t]+(\w+))?")
+
+
+def imported_names(source: str) -> list[tuple[str, str | None, bool]]:
+    """What the import statements of ``source`` import, read from the text (no parse):
+    (qualified name as an import binds it, the local name given with ``as``, whether the
+    statement is ``from ... import``), for ``from m import a as b`` ("m.a", "b", True) and for
+    ``import a.b`` ("a.b", None, False). Good enough to follow a project's imports; the
+    rules read what they report on from the module's tree."""
+    if "import" not in source:
+        return []
+    found: list[tuple[str, str | None, bool]] = []
+    for module, names in _FROM.findall(source):
+        for name, local in _ALIAS.findall(names.strip("()")):
+            if name != "*":
+                qualified = module + name if not module.strip(".") else f"{module}.{name}"
+                found.append((qualified, local or None, True))
+    for names in _IMPORT.findall(source):
+        for name, local in _ALIAS.findall(names):
+            found.append((name, local or None, False))
+    return found
 
 
 @functools.lru_cache(maxsize=1024)
@@ -61,26 +88,34 @@ class Project:
         """Where a qualified name as an import binds it lives (``pkg.mod.spawn``,
         ``.mod.spawn`` from ``importer``): (the module's file, the attribute path in it, ""
         for the module itself), or None outside the project."""
-        dots = len(qualified) - len(qualified.lstrip("."))
-        parts = qualified[dots:].split(".") if qualified[dots:] else []
-        if dots:
-            if importer is None:
-                return None
-            base = os.path.dirname(os.path.abspath(importer))
-            for _ in range(dots - 1):
-                base = os.path.dirname(base)
-            bases = [base]
-        else:
-            bases = list(self.roots)
-        for base in bases:
-            for cut in range(len(parts), 0, -1):
-                module = _module_file(os.path.join(base, *parts[:cut]))
-                if module is not None:
-                    return module, ".".join(parts[cut:])
-            package = os.path.join(base, "__init__.py")
-            if dots and os.path.isfile(package):  # `from . import x`: x in __init__.py
-                return package, ".".join(parts)
-        return None
+        relative = qualified.startswith(".")
+        if relative and importer is None:
+            return None
+        directory = os.path.dirname(os.path.abspath(importer)) if relative and importer else ""
+        return _resolve(self.roots, qualified, directory)
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolve(roots: tuple[str, ...], qualified: str, directory: str) -> tuple[str, str] | None:
+    """``Project.resolve``: ``directory`` is the importer's, for a relative name."""
+    dots = len(qualified) - len(qualified.lstrip("."))
+    parts = qualified[dots:].split(".") if qualified[dots:] else []
+    if dots:
+        base = directory
+        for _ in range(dots - 1):
+            base = os.path.dirname(base)
+        bases = [base]
+    else:
+        bases = list(roots)
+    for base in bases:
+        for cut in range(len(parts), 0, -1):
+            module = _module_file(os.path.join(base, *parts[:cut]))
+            if module is not None:
+                return module, ".".join(parts[cut:])
+        package = os.path.join(base, "__init__.py")
+        if dots and os.path.isfile(package):  # `from . import x`: x in __init__.py
+            return package, ".".join(parts)
+    return None
 
 
 @functools.lru_cache(maxsize=16384)
@@ -97,14 +132,23 @@ class Modules:
     """Every first-party module read in this process, by path (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[tuple[int, int], ModuleIndex | None]] = {}
-        self._mentions: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, int] | None, bool]] = {}
+        # the trees of the modules read last (trees kept for long slow the garbage collector
+        # down for the rest of the run: what the rules derive from them is kept instead)
+        self._cache: OrderedDict[str, tuple[tuple[int, int], ModuleIndex | None]] = OrderedDict()
+        self._mentions: dict[
+            tuple[str, tuple[str, ...], bool], tuple[tuple[int, int] | None, bool]
+        ] = {}
+        self._imports: dict[
+            str, tuple[tuple[int, int] | None, list[tuple[str, str | None, bool]]]
+        ] = {}
         self.reads = 0  # files read and parsed: what the benchmarks report
 
-    def mentions(self, path: str, words: Sequence[str]) -> bool:
-        """The module's text holds one of ``words`` (a cheap test before parsing it)."""
+    def mentions(self, path: str, words: Sequence[str], *, names: bool = False) -> bool:
+        """The module's text holds one of ``words`` (with ``names``, not as the end of a
+        longer name: ``create_task``, not ``async_create_task``): a cheap test before parsing
+        the module."""
         stamp = _stamp(path)
-        key = (path, tuple(words))
+        key = (path, tuple(words), names)
         cached = self._mentions.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -113,9 +157,27 @@ class Modules:
                 data = stream.read()
         except OSError:
             data = b""
-        found = stamp is not None and any(word.encode() in data for word in words)
+        if names:
+            found = _words_pattern(tuple(words)).search(data) is not None
+        else:
+            found = any(word.encode() in data for word in words)
+        found = found and stamp is not None
         self._mentions[key] = (stamp, found)
         return found
+
+    def imports_of(self, path: str) -> list[tuple[str, str | None, bool]]:
+        """``imported_names`` of the module's text (read once per stamp)."""
+        stamp = _stamp(path)
+        cached = self._imports.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            with open(path, encoding="utf-8", errors="replace") as stream:
+                names = imported_names(stream.read())
+        except OSError:
+            names = []
+        self._imports[path] = (stamp, names)
+        return names
 
     def load(self, path: str, src: Sequence[str]) -> ModuleIndex | None:
         from lint_rules.engine.index import ModuleIndex
@@ -125,6 +187,7 @@ class Modules:
             return None
         cached = self._cache.get(path)
         if cached is not None and cached[0] == stamp:
+            self._cache.move_to_end(path)
             return cached[1]
         self.reads += 1
         index = None
@@ -139,7 +202,14 @@ class Modules:
         else:
             index = ModuleIndex(tree, split_lines(text), path, Project.of(path, src))
         self._cache[path] = (stamp, index)
+        if len(self._cache) > KEPT_TREES:
+            self._cache.popitem(last=False)
         return index
+
+
+@functools.lru_cache(maxsize=64)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<![\w])(?:" + b"|".join(re.escape(w.encode()) for w in words) + b")")
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -150,4 +220,5 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return info.st_size, info.st_mtime_ns
 
 
+KEPT_TREES = 128
 MODULES = Modules()

@@ -128,7 +128,22 @@ def trigger(settings: Settings) -> Trigger:
     )
 
 
+_CALLED = r"\s*\((?:\s|#[^\n]*)*(\w+)\s*\("  # `(c(`, capturing c
+
+
+def runs_own_coroutine(text: str) -> bool:
+    """The text has an entry-point call (``run(c(``, ``run_until_complete(c(``, through an
+    alias ``run as go``) on a coroutine function ``c`` it defines: most files with ``run(``
+    have none."""
+    aliases = re.findall(r"run\s+as\s+(\w+)", text)
+    runners = "|".join(["run", *map(re.escape, aliases)])
+    called = set(re.findall(rf"(?:{runners})(?:_until_complete)?{_CALLED}", text))
+    return any(re.search(rf"async\s+def\s+{name}\b", text) for name in called)
+
+
 def _imports_registrations(source: str, path: str, project: Project, *, settings: Settings) -> bool:
+    if not runs_own_coroutine(source):
+        return False
     from lint_rules.rules.callbacks.imports import imports_registrations  # reads the project
 
     return imports_registrations(source, path, project, settings)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,11 +25,10 @@ from lint_rules.engine.index import (
     own_nodes,
 )
 from lint_rules.engine.names import configured_names, import_bindings
-from lint_rules.engine.project import MODULES, Project, project_root
+from lint_rules.engine.project import MODULES, Project, imported_names, project_root
+from lint_rules.engine.triggers import last_names
 from lint_rules.rules import litellm
 from lint_rules.settings import Settings
-
-_WORDS = ("callback", ".add", "setattr")  # a module that registers holds one of these
 
 
 @dataclass(frozen=True)
@@ -58,11 +56,18 @@ class ProjectCallbacks:
         self.settings = settings
         self.registries = frozenset(litellm.REGISTRIES)
         self.configured = frozenset(configured_names(settings.callback_registries))
+        # what a module that registers names: a registry, the manager, setattr
+        self.words = (
+            *last_names([*litellm.REGISTRIES, *settings.callback_registries]),
+            litellm.MANAGER.rsplit(".", 1)[-1],
+            "setattr",
+        )
         self._found: dict[tuple[str, str | None], Registered | None] = {}
         # the (module, function) pairs being worked out, by depth; the lowest depth a cycle
         # led back to while working out the current one
         self._stack: dict[tuple[str, str | None], int] = {}
         self._lowest = sys.maxsize
+        self._uncached: list[tuple[str, str | None]] = []  # nothing found, but cut short
 
     def _memoized(
         self, key: tuple[str, str | None], compute: Callable[[], Registered | None]
@@ -78,12 +83,20 @@ class ProjectCallbacks:
         depth = len(self._stack)
         self._stack[key] = depth
         outer, self._lowest = self._lowest, sys.maxsize
+        trail = len(self._uncached)
         try:
             found = compute()
         finally:
             del self._stack[key]
-        if found is not None or self._lowest >= depth:
+        if found is not None:
             self._found[key] = found
+        elif self._lowest >= depth:
+            # nothing is found from here, nor from what it reached that came back to it
+            for reached in [*self._uncached[trail:], key]:
+                self._found[reached] = None
+            del self._uncached[trail:]
+        else:
+            self._uncached.append(key)
         self._lowest = min(outer, self._lowest)
         return found
 
@@ -95,7 +108,14 @@ class ProjectCallbacks:
 
         def compute() -> Registered | None:
             index = self._load(path)
-            return _ModuleRegistrations(self, index).on_import() if index is not None else None
+            if index is not None:  # it may register: its statements, imports included
+                return _ModuleRegistrations(self, index).on_import()
+            project = Project.of(path, self.settings.src)
+            for qualified, _, _ in MODULES.imports_of(path):  # read from the text only
+                found = self.imported(qualified, path, project)
+                if found is not None:
+                    return found
+            return None
 
         return self._memoized((path, None), compute)
 
@@ -111,25 +131,28 @@ class ProjectCallbacks:
         found = project.resolve(qualified, importer)
         if found is None or not found[1] or "." in found[1]:
             return None
-        return self.function(found[0], found[1], project)
+        return self.function(found[0], found[1])
 
-    def function(self, path: str, name: str, project: Project | None = None) -> Registered | None:
+    def function(self, path: str, name: str) -> Registered | None:
         """What calling ``name`` of the module at ``path`` registers (a name the module
         imports from another module of the project is followed: a re-export)."""
 
         def compute() -> Registered | None:
             index = self._load(path)
-            if index is None:
-                return None
-            found = _ModuleRegistrations(self, index).function(name)
-            if found is None and name in index.imports and index.project is not None:
-                found = self.called(index.imports[name], path, index.project)
-            return found
+            found = _ModuleRegistrations(self, index).function(name) if index else None
+            if found is not None:
+                return found
+            for qualified, local, named in MODULES.imports_of(path):  # a re-export
+                if named and (local or qualified.rsplit(".", 1)[-1]) == name:
+                    return self.called(qualified, path, Project.of(path, self.settings.src))
+            return None
 
         return self._memoized((path, name), compute)
 
     def _load(self, path: str) -> ModuleIndex | None:
-        if not MODULES.mentions(path, (*_WORDS, "import")):
+        """The module's tree, when its text names a registry (else it registers nothing
+        itself, and only the modules it imports are followed)."""
+        if not MODULES.mentions(path, self.words):
             return None
         return MODULES.load(path, self.settings.src)
 
@@ -287,28 +310,17 @@ def _imported_names(node: ast.Import | ast.ImportFrom) -> Iterator[str]:
 
 # -- the trigger: does a file with an entry point import registrations? -------------------
 
-_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w. \t,]+)", re.M)
-_ALIAS = re.compile(r"([\w.]+)(?:[ \t]+as[ \t]+\w+)?")
-
 
 def imports_registrations(source: str, path: str, project: Project, settings: Settings) -> bool:
     """The module imports a project module that registers async callbacks on import, or a
     project function that registers them when called (read from the import lines)."""
     callbacks = project_callbacks(settings)
-    for module, names in _FROM.findall(source):
-        for name in _ALIAS.findall(names.strip("()")):
-            qualified = module + name if not module.strip(".") else f"{module}.{name}"
-            found = project.resolve(qualified, path)
-            if found is None:
-                continue
-            if callbacks.on_import(found[0]) is not None:
-                return True
-            if found[1] and callbacks.function(found[0], found[1]) is not None:
-                return True
-    for names in _IMPORT.findall(source):
-        for name in _ALIAS.findall(names):
-            found = project.resolve(name, path)
-            if found is not None and callbacks.on_import(found[0]) is not None:
-                return True
+    for qualified, _, named in imported_names(source):
+        found = project.resolve(qualified, path)
+        if found is None:
+            continue
+        if callbacks.on_import(found[0]) is not None:
+            return True
+        if named and found[1] and callbacks.function(found[0], found[1]) is not None:
+            return True
     return False

@@ -61,8 +61,6 @@ from lint_rules.rules.callbacks.registrations import Registration, Registrations
 from lint_rules.rules.callbacks.sets import tracking_sets
 from lint_rules.settings import Settings
 
-_CALLED = r"\s*\((?:\s|#[^\n]*)*(\w+)\s*\("  # `(c(`, capturing c
-
 
 def describe_drains(awaits: Sequence[tuple[str, str]]) -> str:
     """``await a() then b() (from m1, m2)``: what TRK201 asks to add."""
@@ -94,10 +92,7 @@ class CallbackRules(ScopedRule):
         has an entry-point call on a coroutine function it defines and a registration or a
         tracking set: most files with ``run(`` have neither."""
         text = "".join(index.lines)
-        aliases = re.findall(r"run\s+as\s+(\w+)", text)
-        runners = "|".join(["run", *map(re.escape, aliases)])
-        called = set(re.findall(rf"(?:{runners})(?:_until_complete)?{_CALLED}", text))
-        if not any(re.search(rf"async\s+def\s+{name}\b", text) for name in called):
+        if not codes.runs_own_coroutine(text):
             return []
         registries = [name.rsplit(".", 1)[-1] for name in settings.callback_registries]
         words = "|".join(["callback", r"\.\s*add\b", *map(re.escape, registries)])
