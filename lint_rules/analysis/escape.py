@@ -93,6 +93,7 @@ class Verdicts:
     is_fresh_container_call: Callable[[cst.Call, Scope], bool]
     _events: dict[int, dict[str, list[Event]]] = field(default_factory=dict)
     _containers: dict[tuple[int, str], bool] = field(default_factory=dict)
+    _reached: dict[tuple[int, str], events.Reach] = field(default_factory=dict)
 
     # -- where a value goes next -------------------------------------------------------
 
@@ -282,12 +283,11 @@ class Verdicts:
         if id(flow.node) in seen:
             return KEPT
         seen = seen | {id(flow.node)}
-        name_events = self.events(scope.node).get(flow.name, [])
-        binding = next((e for e in name_events if e.node is flow.node), None)
+        reach = self._reach(scope.node, flow.name)
+        binding = reach.event_of(flow.node)  # type: ignore[arg-type]
         if binding is None:
             return KEPT
-        uses = [e for e in name_events if not e.is_binding]
-        reached = [u for u in uses if events.reaches(binding, u, name_events)]
+        reached = reach.uses_reached_by(binding)
         keeping: list[Event] = []
         dropped: list[Verdict] = []
         for use in reached:
@@ -307,7 +307,7 @@ class Verdicts:
             return container
         if flow.name == "_":
             reason = "'_' is a throwaway name"
-        elif not uses:
+        elif not reach.uses:
             reason = "it is never used"
         elif not reached:
             reason = "it is rebound before any use keeps it"
@@ -355,6 +355,13 @@ class Verdicts:
         if id(function) not in self._events:
             self._events[id(function)] = events.collect(function)
         return self._events[id(function)]
+
+    def _reach(self, function: cst.CSTNode, name: str) -> events.Reach:
+        """What each event of ``name`` in ``function`` reaches (worked out once)."""
+        key = (id(function), name)
+        if key not in self._reached:
+            self._reached[key] = events.Reach(self.events(function).get(name, []))
+        return self._reached[key]
 
 
 _USE = [Flow(Kind.DROP, Drop.USE)]
