@@ -25,6 +25,9 @@ CONTAINER_INSERTS = frozenset(
     {"add", "append", "appendleft", "insert", "extend", "extendleft", "update", "setdefault"}
 )
 CONTAINER_REMOVALS = frozenset({"discard", "remove", "clear"})
+# names followed through one another (`t2 = t1`, a list put in a list, ...): beyond this
+# many, the analysis cannot tell (and does not recurse deeper)
+MOST_FOLLOWED = 50
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
@@ -94,12 +97,15 @@ class Verdicts:
     _events: dict[int, dict[str, list[Event]]] = field(default_factory=dict)
     _containers: dict[tuple[int, str], bool] = field(default_factory=dict)
     _reached: dict[tuple[int, str], events.Reach] = field(default_factory=dict)
+    _operands: dict[cst.CSTNode, cst.BaseExpression] = field(default_factory=dict)
+    _open_containers: int = 0  # containers being followed through one another
 
     # -- where a value goes next -------------------------------------------------------
 
     def flows(self, node: cst.BaseExpression, scope: Scope, holder: Holder = "task") -> list[Flow]:
         """Where the value of ``node`` goes. ``holder`` is "task" when ``node`` is a task and
         "container" when it is a container of tasks (their methods differ)."""
+        node = self._whole_operand(node)
         parent = self.parent(node)
         if isinstance(parent, cst.Expr):
             return [Flow(Kind.DROP, Drop.STATEMENT)]
@@ -127,10 +133,8 @@ class Verdicts:
             if isinstance(parent, cst.GeneratorExp):
                 return [Flow(Kind.NEVER_RUNS) if f.kind is Kind.DROP else f for f in outer]
             return outer
-        if isinstance(parent, cst.IfExp):
-            return self.flows(parent, scope, holder) if node is not parent.test else _USE
-        if isinstance(parent, cst.BooleanOperation):
-            return self.flows(parent, scope, holder)
+        if isinstance(parent, cst.IfExp):  # its test: what is not is climbed above
+            return _USE
         if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.UnaryOperation)):
             return _USE
         if isinstance(parent, (cst.If, cst.While, cst.Assert)) and node is parent.test:
@@ -146,6 +150,25 @@ class Verdicts:
         if isinstance(parent, cst.Lambda) and node is parent.body:
             return [Flow(Kind.LAMBDA, node=parent)]
         return [KEEP]
+
+    def _whole_operand(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """The outermost ``a or b`` / ``a if c else b`` whose value may be ``node``'s (the
+        value goes where that expression's goes); ``node`` itself if none. Climbed without
+        recursion, and remembered: such chains may be long."""
+        climbed = []
+        while node not in self._operands:
+            parent = self.parent(node)
+            if not isinstance(parent, cst.BooleanOperation) and not (
+                isinstance(parent, cst.IfExp) and node is not parent.test
+            ):
+                self._operands[node] = node
+                break
+            climbed.append(node)
+            node = parent
+        top = self._operands[node]
+        for inner in climbed:
+            self._operands[inner] = top
+        return top
 
     def target_flows(self, target: cst.BaseExpression, scope: Scope) -> list[Flow]:
         if isinstance(target, cst.Name):
@@ -280,7 +303,7 @@ class Verdicts:
         return KEPT
 
     def binding_verdict(self, flow: Flow, scope: Scope, seen: frozenset[int]) -> Verdict:
-        if id(flow.node) in seen:
+        if id(flow.node) in seen or len(seen) >= MOST_FOLLOWED:
             return KEPT
         seen = seen | {id(flow.node)}
         reach = self._reach(scope.node, flow.name)
@@ -320,12 +343,18 @@ class Verdicts:
         key = (id(scope.node), name)
         if key in self._containers:
             return self._containers[key]
+        if self._open_containers >= MOST_FOLLOWED:
+            return True
         self._containers[key] = True  # assume kept while we look (cycles)
-        kept = not self._is_fresh_container(name, scope) or any(
-            use.nested or self._container_use_keeps(use, scope, seen)
-            for use in self.events(scope.node).get(name, [])
-            if not use.is_binding
-        )
+        self._open_containers += 1
+        try:
+            kept = not self._is_fresh_container(name, scope) or any(
+                use.nested or self._container_use_keeps(use, scope, seen)
+                for use in self.events(scope.node).get(name, [])
+                if not use.is_binding
+            )
+        finally:
+            self._open_containers -= 1
         self._containers[key] = kept
         return kept
 
