@@ -25,6 +25,9 @@ CONTAINER_INSERTS = frozenset(
     {"add", "append", "appendleft", "insert", "extend", "extendleft", "update", "setdefault"}
 )
 CONTAINER_REMOVALS = frozenset({"discard", "remove", "clear"})
+# names followed through one another (`t2 = t1`, a list put in a list, ...): beyond this
+# many, the analysis cannot tell (and does not recurse deeper)
+MOST_FOLLOWED = 50
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
@@ -96,12 +99,16 @@ class Verdicts:
     is_fresh_container_call: Callable[[cst.Call, Scope], bool]
     _events: dict[int, dict[str, list[Event]]] = field(default_factory=dict)
     _containers: dict[tuple[int, str], bool] = field(default_factory=dict)
+    _reached: dict[tuple[int, str], events.Reach] = field(default_factory=dict)
+    _operands: dict[cst.CSTNode, cst.BaseExpression] = field(default_factory=dict)
+    _open_containers: int = 0  # containers being followed through one another
 
     # -- where a value goes next -------------------------------------------------------
 
     def flows(self, node: cst.BaseExpression, scope: Scope, holder: Holder = "task") -> list[Flow]:
         """Where the value of ``node`` goes; ``holder`` says what it is (their methods
         differ)."""
+        node = self._whole_operand(node)
         parent = self.parent(node)
         if isinstance(parent, cst.Expr):
             return [Flow(Kind.DROP, Drop.STATEMENT)]
@@ -129,10 +136,8 @@ class Verdicts:
             if isinstance(parent, cst.GeneratorExp):
                 return [Flow(Kind.NEVER_RUNS) if f.kind is Kind.DROP else f for f in outer]
             return outer
-        if isinstance(parent, cst.IfExp):
-            return self.flows(parent, scope, holder) if node is not parent.test else _USE
-        if isinstance(parent, cst.BooleanOperation):
-            return self.flows(parent, scope, holder)
+        if isinstance(parent, cst.IfExp):  # its test: what is not is climbed above
+            return _USE
         if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.UnaryOperation)):
             return _USE
         if isinstance(parent, (cst.If, cst.While, cst.Assert)) and node is parent.test:
@@ -148,6 +153,25 @@ class Verdicts:
         if isinstance(parent, cst.Lambda) and node is parent.body:
             return [Flow(Kind.LAMBDA, node=parent)]
         return [KEEP]
+
+    def _whole_operand(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """The outermost ``a or b`` / ``a if c else b`` whose value may be ``node``'s (the
+        value goes where that expression's goes); ``node`` itself if none. Climbed without
+        recursion, and remembered: such chains may be long."""
+        climbed = []
+        while node not in self._operands:
+            parent = self.parent(node)
+            if not isinstance(parent, cst.BooleanOperation) and not (
+                isinstance(parent, cst.IfExp) and node is not parent.test
+            ):
+                self._operands[node] = node
+                break
+            climbed.append(node)
+            node = parent
+        top = self._operands[node]
+        for inner in climbed:
+            self._operands[inner] = top
+        return top
 
     def target_flows(self, target: cst.BaseExpression, scope: Scope) -> list[Flow]:
         if isinstance(target, cst.Name):
@@ -304,15 +328,14 @@ class Verdicts:
     def binding_verdict(
         self, flow: Flow, scope: Scope, seen: frozenset[int], holder: Holder = "task"
     ) -> Verdict:
-        if id(flow.node) in seen:
+        if id(flow.node) in seen or len(seen) >= MOST_FOLLOWED:
             return KEPT
         seen = seen | {id(flow.node)}
-        name_events = self.events(scope.node).get(flow.name, [])
-        binding = next((e for e in name_events if e.node is flow.node), None)
+        reach = self._reach(scope.node, flow.name)
+        binding = reach.event_of(flow.node)  # type: ignore[arg-type]
         if binding is None:
             return KEPT
-        uses = [e for e in name_events if not e.is_binding]
-        reached = [u for u in uses if events.reaches(binding, u, name_events)]
+        reached = reach.uses_reached_by(binding)
         keeping: list[Event] = []
         dropped: list[Verdict] = []
         for use in reached:
@@ -332,7 +355,7 @@ class Verdicts:
             return container
         if flow.name == "_":
             reason = "'_' is a throwaway name"
-        elif not uses:
+        elif not reach.uses:
             reason = "it is never used"
         elif not reached:
             reason = "it is rebound before any use keeps it"
@@ -345,12 +368,18 @@ class Verdicts:
         key = (id(scope.node), name)
         if key in self._containers:
             return self._containers[key]
+        if self._open_containers >= MOST_FOLLOWED:
+            return True
         self._containers[key] = True  # assume kept while we look (cycles)
-        kept = not self._is_fresh_container(name, scope) or any(
-            use.nested or self._container_use_keeps(use, scope, seen)
-            for use in self.events(scope.node).get(name, [])
-            if not use.is_binding
-        )
+        self._open_containers += 1
+        try:
+            kept = not self._is_fresh_container(name, scope) or any(
+                use.nested or self._container_use_keeps(use, scope, seen)
+                for use in self.events(scope.node).get(name, [])
+                if not use.is_binding
+            )
+        finally:
+            self._open_containers -= 1
         self._containers[key] = kept
         return kept
 
@@ -380,6 +409,13 @@ class Verdicts:
         if id(function) not in self._events:
             self._events[id(function)] = events.collect(function)
         return self._events[id(function)]
+
+    def _reach(self, function: cst.CSTNode, name: str) -> events.Reach:
+        """What each event of ``name`` in ``function`` reaches (worked out once)."""
+        key = (id(function), name)
+        if key not in self._reached:
+            self._reached[key] = events.Reach(self.events(function).get(name, []))
+        return self._reached[key]
 
 
 _USE = [Flow(Kind.DROP, Drop.USE)]

@@ -7,6 +7,7 @@ bound to with these.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -55,37 +56,113 @@ def collect(function: cst.CSTNode) -> dict[str, list[Event]]:
     return collector.events
 
 
-def reaches(binding: Event, use: Event, events: Sequence[Event]) -> bool:
-    """The value ``binding`` gives the name may still be there at ``use``."""
+class Reach:
+    """Which uses of one name the value of each of its events may still be there at.
+
+    A value reaches a use that comes after it, that shares a loop with it, or that lies in a
+    nested scope, unless a binding surely replaces it on the way: one whose kill point is
+    statement i of a sequence, when the use lies in a later statement j of that sequence and
+    the value does not come from statements i+1..j (from where it would skip the kill). A
+    binding does not replace its own value, nor does an earlier target of its own statement
+    (``a = a = task``).
+
+    Only the deepest sequence on the use's chain with a kill point before the use decides:
+    a value from inside that sequence, at or after its last kill point, skips every kill
+    point further out (it comes from the very statement that holds the sequence), and any
+    other value is replaced by that last kill. So for each use the candidates are the
+    bindings in that sequence from its last kill point up to the use (every binding when
+    there is none): linear in the events of ordinary code, where each use sees the few
+    bindings since the last one."""
+
+    def __init__(self, name_events: Sequence[Event]) -> None:
+        self.uses = [event for event in name_events if not event.is_binding]
+        self._by_node: dict[cst.Name, Event] = {}  # the first event of each node
+        for event in name_events:
+            self._by_node.setdefault(event.node, event)
+        bindings = [event for event in name_events if event.is_binding and not event.nested]
+        self._kills: dict[int, list[int]] = {}  # owner -> indices of the statements that kill
+        self._killers: dict[tuple[int, int], list[Event]] = {}  # (owner, index) -> who
+        inside: dict[int, list[tuple[int, Event]]] = {}  # owner -> (index, binding) in it
+        for binding in bindings:
+            for point in binding.kill_points:
+                self._kills.setdefault(point.owner, []).append(point.index)
+                self._killers.setdefault((point.owner, point.index), []).append(binding)
+            for step in binding.chain:
+                inside.setdefault(step.owner, []).append((step.index, binding))
+        for indices in self._kills.values():
+            indices.sort()
+        self._reached: dict[int, list[Event]] = {binding.order: [] for binding in bindings}
+        for entries in inside.values():
+            entries.sort(key=lambda entry: (entry[0], entry[1].order))
+        starts = {owner: [index for index, _ in entries] for owner, entries in inside.items()}
+        for use in self.uses:
+            last_kill = self._last_kill(use)
+            if last_kill is None:
+                candidates: Sequence[Event] = bindings
+            else:
+                step, kill = last_kill
+                low = bisect.bisect_left(starts.get(step.owner, []), kill)
+                high = bisect.bisect_right(starts.get(step.owner, []), step.index)
+                candidates = [
+                    binding
+                    for index, binding in inside.get(step.owner, [])[low:high]
+                    if index > kill or self._spared(binding, step.owner, kill)
+                ]
+            for binding in candidates:
+                if _may_reach(binding, use):
+                    self._reached[binding.order].append(use)
+
+    def event_of(self, node: cst.Name) -> Event | None:
+        return self._by_node.get(node)
+
+    def uses_reached_by(self, source: Event) -> list[Event]:
+        """The uses ``source``'s value may still be there at, in order. Bindings are
+        answered from the table; another event (a walrus target in a comprehension is
+        recorded as a use) is worked out use by use."""
+        if source.order in self._reached:
+            return self._reached[source.order]
+        return [use for use in self.uses if self._reaches(source, use)]
+
+    def _reaches(self, source: Event, use: Event) -> bool:
+        last_kill = self._last_kill(use)
+        if last_kill is not None:
+            step, kill = last_kill
+            index = next((s.index for s in source.chain if s.owner == step.owner), None)
+            if index is None or not kill <= index <= step.index:
+                return False
+            if index == kill and not self._spared(source, step.owner, kill):
+                return False
+        return _may_reach(source, use)
+
+    def _last_kill(self, use: Event) -> tuple[Step, int] | None:
+        """The deepest step of ``use``'s chain whose sequence holds a kill point before it,
+        and that kill point's index."""
+        found = None
+        for step in use.chain:
+            indices = self._kills.get(step.owner, ())
+            position = bisect.bisect_left(indices, step.index)
+            if position:
+                found = step, indices[position - 1]
+        return found
+
+    def _spared(self, source: Event, owner: int, index: int) -> bool:
+        """``source`` comes from statement ``index`` of ``owner``, and no binding with a kill
+        point there replaces its value."""
+        return all(_spares(other, source) for other in self._killers[owner, index])
+
+
+def _may_reach(binding: Event, use: Event) -> bool:
+    """Where ``use`` is allows ``binding`` to reach it, kills aside."""
     forward = use.order > binding.order
-    around_loop = bool(set(map(id, binding.loops)) & set(map(id, use.loops)))
-    if not (forward or around_loop or use.nested):
-        return False
-    return not any(
-        _kills(other, binding, use)
-        for other in events
-        if other.is_binding
-        and other is not binding
-        and not other.nested
-        and not _earlier_in_same_statement(other, binding)
+    return forward or use.nested or bool(set(map(id, binding.loops)) & set(map(id, use.loops)))
+
+
+def _spares(other: Event, binding: Event) -> bool:
+    """``other`` does not replace the value of ``binding``: it is ``binding`` itself, or an
+    earlier target of the same statement (``a = a = task``)."""
+    return other is binding or (
+        other.kill_points == binding.kill_points and other.order < binding.order
     )
-
-
-def _kills(other: Event, binding: Event, use: Event) -> bool:
-    """``other`` surely rebinds the name on every path from ``binding`` to ``use``: it is
-    statement i of a sequence, ``use`` lies in a later statement j of that sequence, and
-    ``binding`` does not lie in statements i+1..j (from where it would skip it)."""
-    for point in other.kill_points:
-        later = next(
-            (s for s in use.chain if s.owner == point.owner and s.index > point.index), None
-        )
-        if later is None:
-            continue
-        if not any(
-            s.owner == point.owner and point.index < s.index <= later.index for s in binding.chain
-        ):
-            return True
-    return False
 
 
 def lost_in_loop(binding: Event, keeping: Sequence[Event]) -> bool:
@@ -97,14 +174,10 @@ def lost_in_loop(binding: Event, keeping: Sequence[Event]) -> bool:
     body = loop.body  # type: ignore[attr-defined]
     if not any(point.owner == id(body) for point in binding.kill_points):
         return False
-    if any(always_leaves(statement, breaks=True) for statement in getattr(body, "body", ())):
-        return False  # the loop body always leaves the loop: it never runs twice
-    return all(all(outer is not loop for outer in use.loops) for use in keeping)
-
-
-def _earlier_in_same_statement(other: Event, binding: Event) -> bool:
-    """``a = a = task``: the first target is bound before the second, not after it."""
-    return other.kill_points == binding.kill_points and other.order < binding.order
+    if any(any(outer is loop for outer in use.loops) for use in keeping):
+        return False  # kept inside the loop (tested first: cheaper than reading the body)
+    # the loop body always leaves the loop: it never runs twice
+    return not any(always_leaves(statement, breaks=True) for statement in getattr(body, "body", ()))
 
 
 def _comprehension_targets(node: cst.CSTNode) -> set[str]:
@@ -172,6 +245,9 @@ class _Place:
         return _Place(self.chain, self.loops, True, self.shadowed | own_locals(scope))
 
 
+Walk = tuple[cst.CSTNode, _Place]  # a node to walk, and where it is
+
+
 class _EventCollector:
     """Walks a function body in evaluation order, recording each Name as a binding or a use
     with the statements, loops and nested scopes around it."""
@@ -190,60 +266,72 @@ class _EventCollector:
         self.events.setdefault(name.value, []).append(event)
 
     def walk(self, node: cst.CSTNode, place: _Place) -> None:
+        """Record the events below ``node``. Each ``_visit`` yields the (node, place) pairs
+        to walk next, in order; a stack of them replaces recursion, so that deep code (a
+        long ``elif`` chain, a long ``a or b or ...``) cannot reach Python's recursion limit."""
+        pending: list[Iterator[Walk]] = [self._visit(node, place)]
+        while pending:
+            child = next(pending[-1], None)
+            if child is None:
+                pending.pop()
+            else:
+                pending.append(self._visit(*child))
+
+    def _visit(self, node: cst.CSTNode, place: _Place) -> Iterator[Walk]:
         if isinstance(node, cst.Name):
             if node.value not in place.shadowed:
                 self._record(node, False, place)
         elif isinstance(node, _SEQUENCE_OWNERS):
             is_line = isinstance(node, cst.SimpleStatementLine)
             for index, statement in enumerate(node.body):
-                self.walk(statement, place.at(Step(id(node), index, is_line)))
+                yield statement, place.at(Step(id(node), index, is_line))
         elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            self._walk_assignment(node, place)
+            yield from self._walk_assignment(node, place)
         elif isinstance(node, cst.NamedExpr):
-            self.walk(node.value, place)
-            self._walk_target(node.target, place)
+            yield node.value, place
+            yield from self._walk_target(node.target, place)
         elif isinstance(node, _LOOPS):
             if isinstance(node, cst.For):
-                self.walk(node.iter, place)
-                self._walk_target(node.target, place.looping(node))
+                yield node.iter, place
+                yield from self._walk_target(node.target, place.looping(node))
             else:
-                self.walk(node.test, place.looping(node))
-            self.walk(node.body, place.looping(node))
+                yield node.test, place.looping(node)
+            yield node.body, place.looping(node)
             if node.orelse is not None:
-                self.walk(node.orelse, place)
+                yield node.orelse, place
         elif isinstance(node, cst.WithItem):
-            self.walk(node.item, place)
+            yield node.item, place
             if node.asname is not None:
-                self._walk_target(node.asname.name, place)
+                yield from self._walk_target(node.asname.name, place)
         elif isinstance(node, cst.ExceptHandler):
             if node.type is not None:
-                self.walk(node.type, place)
+                yield node.type, place
             if node.name is not None:
-                self._walk_target(node.name.name, place)
-            self.walk(node.body, place)
+                yield from self._walk_target(node.name.name, place)
+            yield node.body, place
         elif isinstance(node, NESTED_SCOPES):
             own_name = getattr(node, "name", None)
             inner = place.in_nested_scope(node)
             for child in source_children(node):
                 if child is not own_name:
-                    self.walk(child, inner)
+                    yield child, inner
         elif isinstance(node, _COMPREHENSIONS):
-            self._walk_comprehension(node, place)
+            yield from self._walk_comprehension(node, place)
         elif isinstance(node, cst.Attribute):
-            self.walk(node.value, place)  # `.attr` is not a variable
+            yield node.value, place  # `.attr` is not a variable
         elif isinstance(node, (cst.Arg, cst.Param)) and getattr(node, "keyword", None):
-            self.walk(node.value, place)  # `f(name=...)`: not a variable
+            yield node.value, place  # `f(name=...)`: not a variable
         elif not isinstance(node, (cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
             for child in source_children(node):
-                self.walk(child, place)
+                yield child, place
 
     def _walk_assignment(
         self, node: cst.Assign | cst.AnnAssign | cst.AugAssign, place: _Place
-    ) -> None:
+    ) -> Iterator[Walk]:
         if node.value is not None:
-            self.walk(node.value, place)
+            yield node.value, place
         if isinstance(node, cst.AugAssign):
-            self.walk(node.target, place)  # `x += y` reads x first
+            yield node.target, place  # `x += y` reads x first
         if isinstance(node, cst.AnnAssign) and node.value is None:
             return  # `x: int` binds nothing
         chain = place.chain
@@ -251,41 +339,42 @@ class _EventCollector:
         kill_points = chain[-2:] if len(chain) > 1 and chain[-1].is_line else chain[-1:]
         targets = node.targets if isinstance(node, cst.Assign) else [node]
         for target in targets:
-            self._walk_target(target.target, place, kill_points)
+            yield from self._walk_target(target.target, place, kill_points)
 
     def _walk_target(
         self, target: cst.BaseExpression, place: _Place, kill_points: tuple[Step, ...] = ()
-    ) -> None:
+    ) -> Iterator[Walk]:
         if isinstance(target, cst.Name):
             if not place.nested:  # a nested scope's assignment binds its own variable
                 self._record(target, True, place, kill_points)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
-                self._walk_target(element.value, place, kill_points)
+                yield from self._walk_target(element.value, place, kill_points)
         elif isinstance(target, cst.StarredElement):
-            self._walk_target(target.value, place, kill_points)
+            yield from self._walk_target(target.value, place, kill_points)
         else:  # attribute or subscript targets read their parts
-            self.walk(target, place)
+            yield target, place
 
-    def _walk_comprehension(self, node: cst.CSTNode, place: _Place) -> None:
+    def _walk_comprehension(self, node: cst.CSTNode, place: _Place) -> Iterator[Walk]:
         local = _comprehension_targets(node)
         outer_iter = node.for_in.iter  # type: ignore[attr-defined]
-        self.walk(outer_iter, place)
+        yield outer_iter, place
         for name in _names(node, outer_iter):
             if name.value not in local:
                 self._record(name, False, place)
 
 
 def _names(node: cst.CSTNode, skip: cst.CSTNode) -> Iterator[cst.Name]:
-    """The variables read inside ``node`` (attribute names and keywords are not)."""
-    if node is skip:
-        return
-    if isinstance(node, cst.Name):
-        yield node
-    elif isinstance(node, cst.Attribute):
-        yield from _names(node.value, skip)
-    elif isinstance(node, cst.Arg):
-        yield from _names(node.value, skip)
-    else:
-        for child in source_children(node):
-            yield from _names(child, skip)
+    """The variables read inside ``node`` (attribute names and keywords are not), in source
+    order."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if current is skip:
+            continue
+        if isinstance(current, cst.Name):
+            yield current
+        elif isinstance(current, (cst.Attribute, cst.Arg)):
+            pending.append(current.value)
+        else:
+            pending.extend(reversed(list(source_children(current))))

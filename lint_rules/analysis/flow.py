@@ -37,11 +37,13 @@ def always_leaves(statement: cst.CSTNode, *, breaks: bool = False) -> bool:
     if isinstance(statement, (cst.With, cst.Else, cst.Finally)):
         return suite_always_leaves(statement.body, breaks=breaks)
     if isinstance(statement, cst.If):
-        return (
-            suite_always_leaves(statement.body, breaks=breaks)
-            and statement.orelse is not None
-            and always_leaves(statement.orelse, breaks=breaks)
-        )
+        # every branch of the elif chain leaves (walked in a loop: the chain may be long)
+        branch: cst.CSTNode | None = statement
+        while isinstance(branch, cst.If):
+            if not suite_always_leaves(branch.body, breaks=breaks):
+                return False
+            branch = branch.orelse
+        return branch is not None and always_leaves(branch, breaks=breaks)
     if isinstance(statement, (cst.Try, cst.TryStar)):
         if statement.finalbody is not None and always_leaves(statement.finalbody, breaks=breaks):
             return True

@@ -52,12 +52,17 @@ def child_bodies(node: ast.stmt) -> Iterator[list[ast.stmt]]:
 
 
 def module_level_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement that runs at module level: through if/try/with/for, not into defs."""
-    for statement in body:
+    """Every statement that runs at module level, in source order: through if/try/with/for,
+    not into defs (with a stack: an ``elif`` chain nests one level per branch)."""
+    pending = [iter(body)]
+    while pending:
+        statement = next(pending[-1], None)
+        if statement is None:
+            pending.pop()
+            continue
         yield statement
         if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for inner in child_bodies(statement):
-                yield from module_level_statements(inner)
+            pending.extend(iter(inner) for inner in reversed(list(child_bodies(statement))))
 
 
 _AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)

@@ -98,31 +98,37 @@ def ast_dotted(node: ast.expr) -> list[str] | None:
 
 def annotation_parts(node: cst.BaseExpression | ast.expr | None) -> list[list[str]]:
     """The dotted names an annotation may denote: ``Optional[X]``, ``X | None`` and string
-    annotations are looked through."""
-    if node is None:
-        return []
-    if isinstance(node, (cst.SimpleString, ast.Constant)):
-        text = node.evaluated_value if isinstance(node, cst.SimpleString) else node.value
-        if not isinstance(text, str):
-            return []
-        try:  # a string annotation: "asyncio.AbstractEventLoop | None"
-            return annotation_parts(ast.parse(text.strip(), mode="eval").body)
-        except (SyntaxError, ValueError):
-            return []
-    if isinstance(node, cst.Subscript):
-        return [
-            parts
-            for element in node.slice
-            if isinstance(element.slice, cst.Index)
-            for parts in annotation_parts(element.slice.value)
-        ]
-    if isinstance(node, ast.Subscript):
-        inner = node.slice
-        elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
-        return [parts for element in elements for parts in annotation_parts(element)]
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        return annotation_parts(node.left) + annotation_parts(node.right)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return annotation_parts(node.left) + annotation_parts(node.right)
-    parts = ast_dotted(node) if isinstance(node, ast.AST) else cst_dotted(node)
-    return [parts] if parts else []
+    annotations are looked through (with a stack: ``A | B | ...`` may be long)."""
+    found: list[list[str]] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if current is None:
+            continue
+        if isinstance(current, (cst.SimpleString, ast.Constant)):
+            text = (
+                current.evaluated_value if isinstance(current, cst.SimpleString) else current.value
+            )
+            if isinstance(text, str):
+                try:  # a string annotation: "asyncio.AbstractEventLoop | None"
+                    pending.append(ast.parse(text.strip(), mode="eval").body)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    pass
+        elif isinstance(current, cst.Subscript):
+            pending.extend(
+                element.slice.value
+                for element in reversed(current.slice)
+                if isinstance(element.slice, cst.Index)
+            )
+        elif isinstance(current, ast.Subscript):
+            inner = current.slice
+            pending.extend(reversed(inner.elts if isinstance(inner, ast.Tuple) else [inner]))
+        elif isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.BitOr):
+            pending.extend((current.right, current.left))
+        elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.BitOr):
+            pending.extend((current.right, current.left))
+        else:
+            parts = ast_dotted(current) if isinstance(current, ast.AST) else cst_dotted(current)
+            if parts:
+                found.append(parts)
+    return found

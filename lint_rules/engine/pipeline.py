@@ -32,6 +32,10 @@ from lint_rules.engine.traversal import traverse
 from lint_rules.settings import Settings
 
 Rules = Sequence[type[Rule]]
+TOO_DEEP = (
+    "too deeply nested for libcst (RecursionError: Python's recursion limit); split the "
+    "nested expression or statement"
+)
 
 
 def rules_for(rules: Rules, codes: Collection[str] | None) -> list[type[Rule]]:
@@ -72,7 +76,8 @@ def analyze(
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             line = getattr(error, "lineno", None) or 1
             column = max((getattr(error, "offset", None) or 1) - 1, 0)
-            reason = f"Python cannot parse it ({getattr(error, 'msg', error)})"
+            message = getattr(error, "msg", None) or str(error) or type(error).__name__
+            reason = f"Python cannot parse it ({message})"
             return [failure(line, column, reason)]
     index = ModuleIndex(tree, lines, path, project)
     if full:
@@ -134,6 +139,8 @@ def _run_span(
                 return _run_span(top, rules, lines, index, settings)
         reason = f"libcst cannot parse it ({error.message})"
         return [failure(error.raw_line + first_line - 1, error.raw_column, reason)]
+    except RecursionError:
+        return [failure(span.start, 0, TOO_DEEP)]
     except Exception as error:  # libcst raises more than ParserSyntaxError on odd input
         reason = f"libcst failed on it ({type(error).__name__}: {error}); a libcst bug"
         return [failure(span.start, 0, reason)]
@@ -167,6 +174,8 @@ def _visit(
             for visitor in visitors
             for report in visitor.reports
         ]
+    except RecursionError:  # libcst's own recursion (generating code, ...): ours has none
+        return [failure(first_line, 0, TOO_DEEP)]
     except Exception as error:  # a rule bug must never stop a flake8 run
         names = ",".join(rule.__name__ for rule in rules)
         reason = f"internal error in {names}: {type(error).__name__}: {error}; please report it"

@@ -174,12 +174,12 @@ class Registrations:
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             return any(self._async_value(e.value, scopes, of_litellm, depth) for e in node.elements)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            return self._async_value(node.left, scopes, of_litellm, depth) or self._async_value(
-                node.right, scopes, of_litellm, depth
+            return any(
+                self._async_value(operand, scopes, of_litellm, depth) for operand in _added(node)
             )
         if isinstance(node, cst.Call):
             return any(
-                isinstance(d, cst.ClassDef) and self._has_async_hooks(d, of_litellm, frozenset())
+                isinstance(d, cst.ClassDef) and self._has_async_hooks(d, of_litellm)
                 for d in self.graph.definitions(node.func, scopes)
             )
         if isinstance(node, cst.Name):
@@ -197,19 +197,33 @@ class Registrations:
             )
         return False
 
-    def _has_async_hooks(
-        self, cls: cst.ClassDef, of_litellm: bool, seen: frozenset[cst.ClassDef]
-    ) -> bool:
-        for name, method in self.graph.collected.class_methods.get(cls, {}).items():
-            if method.asynchronous is None:
-                continue
-            if name in litellm.BACKGROUND_HOOKS if of_litellm else not name.startswith("_"):
-                return True
-        chain = self.graph.collected.def_chain[cls]
-        return any(
-            isinstance(parent, cst.ClassDef)
-            and parent not in seen
-            and self._has_async_hooks(parent, of_litellm, seen | {cls})
-            for base in cls.bases
-            for parent in self.graph.definitions(base.value, chain)
-        )
+    def _has_async_hooks(self, cls: cst.ClassDef, of_litellm: bool) -> bool:
+        """``cls``, or a class it derives from that the module defines, has an async hook
+        (walked with a stack, each class once: an inheritance chain may be long)."""
+        visited = {cls}
+        pending = [cls]
+        while pending:
+            current = pending.pop()
+            for name, method in self.graph.collected.class_methods.get(current, {}).items():
+                if method.asynchronous is None:
+                    continue
+                if name in litellm.BACKGROUND_HOOKS if of_litellm else not name.startswith("_"):
+                    return True
+            chain = self.graph.collected.def_chain[current]
+            for base in current.bases:
+                for parent in self.graph.definitions(base.value, chain):
+                    if isinstance(parent, cst.ClassDef) and parent not in visited:
+                        visited.add(parent)
+                        pending.append(parent)
+        return False
+
+
+def _added(node: cst.BinaryOperation) -> list[cst.BaseExpression]:
+    """The operands of ``a + b + c``, left to right (``+`` nests to the left)."""
+    operands: list[cst.BaseExpression] = []
+    current: cst.BaseExpression = node
+    while isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.Add):
+        operands.append(current.right)
+        current = current.left
+    operands.append(current)
+    return operands[::-1]

@@ -10,7 +10,7 @@ has it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from lint_rules.engine.index import ModuleIndex, child_bodies
@@ -74,21 +74,30 @@ class _ModuleClasses:
         self.local_imports: dict[ast.AST, dict[str, str]] = {}
         self._collect(index.tree.body, ())
         self._kinds: dict[ast.ClassDef, tuple[bool, bool]] = {}
+        self._declares: dict[ast.ClassDef, bool] = {}
 
     def _collect(self, body: Sequence[ast.stmt], scope: ClassScope) -> None:
-        owner = scope[-1] if scope else None
-        for statement in body:
+        """Record every class, and the imports of every def, below ``body`` (with a stack:
+        an ``elif`` chain nests one level per branch)."""
+        pending = [(iter(body), scope)]
+        while pending:
+            statements, scope = pending[-1]
+            statement = next(statements, None)
+            if statement is None:
+                pending.pop()
+                continue
+            owner = scope[-1] if scope else None
             if isinstance(statement, ast.ClassDef):
                 self.scope_of[statement] = scope
                 self.classes.setdefault(owner, {}).setdefault(statement.name, []).append(statement)
-                self._collect(statement.body, (*scope, statement))
+                pending.append((iter(statement.body), (*scope, statement)))
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self._collect(statement.body, (*scope, statement))
+                pending.append((iter(statement.body), (*scope, statement)))
             else:
                 if owner is not None and isinstance(statement, (ast.Import, ast.ImportFrom)):
                     self._record_import(owner, statement)
-                for inner in child_bodies(statement):
-                    self._collect(inner, scope)
+                inner = [(iter(b), scope) for b in child_bodies(statement)]
+                pending.extend(reversed(inner))
 
     def _record_import(self, owner: ast.AST, statement: ast.Import | ast.ImportFrom) -> None:
         imports = self.local_imports.setdefault(owner, {})
@@ -134,35 +143,57 @@ class _ModuleClasses:
             and any(name.endswith("." + relative) for name in known)
         )
 
-    def kind(
-        self, cls: ast.ClassDef, seen: frozenset[ast.ClassDef] = frozenset()
-    ) -> tuple[bool, bool]:
-        """(derives from a LiteLLM base, derives from a configured base)."""
-        if cls in self._kinds:
-            return self._kinds[cls]
-        of_litellm = configured = False
-        for base in cls.bases:
-            same_module, qualified = self.resolve_base(base, self.scope_of[cls])
-            of_litellm |= self._matches(qualified, self.litellm_bases)
-            configured |= self._matches(qualified, self.configured_bases)
-            for parent in same_module:
-                if parent is not cls and parent not in seen:
-                    inherited = self.kind(parent, seen | {cls})
-                    of_litellm |= inherited[0]
-                    configured |= inherited[1]
-        if not seen:  # results inside a cycle depend on the entry point: cache only roots
+    def kind(self, cls: ast.ClassDef) -> tuple[bool, bool]:
+        """(derives from a LiteLLM base, derives from a configured base): through ``cls``
+        itself or any class of this module it derives from."""
+        if cls not in self._kinds:
+            of_litellm = configured = False
+            for ancestor in self._ancestry(cls, self._kinds):
+                if ancestor is not cls and ancestor in self._kinds:
+                    inherited = self._kinds[ancestor]
+                else:
+                    qualified = [
+                        self.resolve_base(base, self.scope_of[ancestor])[1]
+                        for base in ancestor.bases
+                    ]
+                    inherited = (
+                        any(self._matches(name, self.litellm_bases) for name in qualified),
+                        any(self._matches(name, self.configured_bases) for name in qualified),
+                    )
+                of_litellm |= inherited[0]
+                configured |= inherited[1]
             self._kinds[cls] = (of_litellm, configured)
-        return of_litellm, configured
+        return self._kinds[cls]
 
-    def declares(self, cls: ast.ClassDef, seen: frozenset[ast.ClassDef] = frozenset()) -> bool:
-        if declarations(cls.body, self.attribute):
-            return True
-        return any(
-            self.declares(parent, seen | {cls})
-            for base in cls.bases
-            for parent in self.resolve_base(base, self.scope_of[cls])[0]
-            if parent is not cls and parent not in seen
-        )
+    def declares(self, cls: ast.ClassDef) -> bool:
+        """``cls`` or a class of this module it derives from declares a dispatch mode."""
+        if cls not in self._declares:
+            self._declares[cls] = any(
+                self._declares[ancestor]
+                if ancestor is not cls and ancestor in self._declares
+                else bool(declarations(ancestor.body, self.attribute))
+                for ancestor in self._ancestry(cls, self._declares)
+            )
+        return self._declares[cls]
+
+    def _ancestry(
+        self, cls: ast.ClassDef, answered: Container[ast.ClassDef]
+    ) -> Iterator[ast.ClassDef]:
+        """``cls`` and every class of this module it derives from, directly or not, each
+        once (cycles included); the bases of a class in ``answered`` are not followed (the
+        caller has its answer). A stack, not recursion: an inheritance chain may be long."""
+        visited = {cls}
+        pending = [cls]
+        while pending:
+            current = pending.pop()
+            yield current
+            if current is not cls and current in answered:
+                continue
+            for base in current.bases:
+                for parent in self.resolve_base(base, self.scope_of[current])[0]:
+                    if parent not in visited:
+                        visited.add(parent)
+                        pending.append(parent)
 
     def callback_classes(self) -> Iterator[CallbackClass]:
         for cls in self.scope_of:
