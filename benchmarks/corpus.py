@@ -207,7 +207,7 @@ def prepare_one(pin: Pin) -> Package:
         if marker.is_file():
             pinned, version, relative = marker.read_text().split()
             if pinned == pin.version:
-                return Package(pin, version, directory / relative)
+                return _as_project(Package(pin, version, directory / relative))
     version = pin.version
     archive = _download(pin.distribution, version)
     if archive is None:
@@ -227,7 +227,17 @@ def prepare_one(pin: Pin) -> Package:
     root = _unpack(archive, pin.package, destination)
     relative = root.relative_to(destination)
     (destination / ".complete").write_text(f"{pin.version} {version} {relative}\n")
-    return Package(pin, version, root)
+    return _as_project(Package(pin, version, root))
+
+
+def _as_project(package: Package) -> Package:
+    """Mark the directory holding the import package as a project root (an empty
+    pyproject.toml), as a checkout of it would be: the rules follow its own imports
+    (``import litellm.x`` finds ``litellm/x.py``) as they do in the user's project."""
+    marker = package.root.parent / "pyproject.toml"
+    if not marker.exists():
+        marker.write_text("# the project root of an unpacked wheel (benchmarks/corpus.py)\n")
+    return package
 
 
 def prepare(pins: Iterable[Pin] = PINS, names: Sequence[str] = ()) -> list[Package]:

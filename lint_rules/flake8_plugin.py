@@ -39,7 +39,7 @@ class Plugin:
     version = __version__
     settings = Settings()
 
-    def __init__(self, tree: ast.Module, lines: Sequence[str], filename: str) -> None:
+    def __init__(self, tree: ast.Module, lines: Sequence[str], filename: str = "stdin") -> None:
         self.tree = tree
         self.lines = lines
         # flake8 names standard input "stdin" (or --stdin-display-name): no project file
