@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import ast
 import os
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +48,19 @@ class Registered:
         return f"{self.line} of {relative}"
 
 
+# What calling or importing a node of the project may lead to: a registration it makes
+# itself, or another node to follow (a module, or a function of one) with, when the
+# registration is to be reported where this node makes the call, that call's place.
+Node = tuple[str, str | None]  # (module path, function name; None: importing the module)
+Step = Registered | tuple[Node, tuple[str, int] | None]
+
+
 class ProjectCallbacks:
-    """What the project's modules register, read on demand (one per process and settings)."""
+    """What the project's modules register, read on demand (one per process and settings).
+
+    Each question is a walk of the graph of modules and functions that visits every node
+    once (cycles in the project's imports end where they come back); what a walk settles
+    is kept for the rest of the process."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -62,62 +72,12 @@ class ProjectCallbacks:
             litellm.MANAGER.rsplit(".", 1)[-1],
             "setattr",
         )
-        self._found: dict[tuple[str, str | None], Registered | None] = {}
-        # the (module, function) pairs being worked out, by depth; the lowest depth a cycle
-        # led back to while working out the current one
-        self._stack: dict[tuple[str, str | None], int] = {}
-        self._lowest = sys.maxsize
-        self._uncached: list[tuple[str, str | None]] = []  # nothing found, but cut short
-
-    def _memoized(
-        self, key: tuple[str, str | None], compute: Callable[[], Registered | None]
-    ) -> Registered | None:
-        """``compute()`` once per key. A cycle (a module importing itself through others)
-        ends where it comes back, and a "nothing" found while such a cycle was cut short
-        is not kept: it may hold once the module it came back to is done."""
-        if key in self._found:
-            return self._found[key]
-        if key in self._stack:
-            self._lowest = min(self._lowest, self._stack[key])
-            return None
-        depth = len(self._stack)
-        self._stack[key] = depth
-        outer, self._lowest = self._lowest, sys.maxsize
-        trail = len(self._uncached)
-        try:
-            found = compute()
-        finally:
-            del self._stack[key]
-        if found is not None:
-            self._found[key] = found
-        elif self._lowest >= depth:
-            # nothing is found from here, nor from what it reached that came back to it
-            for reached in [*self._uncached[trail:], key]:
-                self._found[reached] = None
-            del self._uncached[trail:]
-        else:
-            self._uncached.append(key)
-        self._lowest = min(outer, self._lowest)
-        return found
-
-    # -- modules -----------------------------------------------------------------------
+        self._found: dict[Node, Registered | None] = {}
 
     def on_import(self, path: str) -> Registered | None:
         """The first registration importing the module at ``path`` makes (its own module-
         level statements, or a project module it imports in turn)."""
-
-        def compute() -> Registered | None:
-            index = self._load(path)
-            if index is not None:  # it may register: its statements, imports included
-                return _ModuleRegistrations(self, index).on_import()
-            project = Project.of(path, self.settings.src)
-            for qualified, _, _ in MODULES.imports_of(path):  # read from the text only
-                found = self.imported(qualified, path, project)
-                if found is not None:
-                    return found
-            return None
-
-        return self._memoized((path, None), compute)
+        return self._reach((path, None))
 
     def imported(self, qualified: str, importer: str, project: Project) -> Registered | None:
         """What importing ``qualified`` (a module, or a name in one) from ``importer``
@@ -128,26 +88,68 @@ class ProjectCallbacks:
     def called(self, qualified: str, importer: str, project: Project) -> Registered | None:
         """What calling the project function ``qualified`` (as ``importer`` names it)
         registers."""
-        found = project.resolve(qualified, importer)
-        if found is None or not found[1] or "." in found[1]:
-            return None
-        return self.function(found[0], found[1])
+        target = _function_node(project, qualified, importer)
+        return self._reach(target) if target is not None else None
 
     def function(self, path: str, name: str) -> Registered | None:
         """What calling ``name`` of the module at ``path`` registers (a name the module
         imports from another module of the project is followed: a re-export)."""
+        return self._reach((path, name))
 
-        def compute() -> Registered | None:
-            index = self._load(path)
-            found = _ModuleRegistrations(self, index).function(name) if index else None
-            if found is not None:
-                return found
-            for qualified, local, named in MODULES.imports_of(path):  # a re-export
-                if named and (local or qualified.rsplit(".", 1)[-1]) == name:
-                    return self.called(qualified, path, Project.of(path, self.settings.src))
+    def _reach(self, root: Node) -> Registered | None:
+        """The first registration found from ``root``, depth first in statement order."""
+        if root in self._found:
+            return self._found[root]
+        visited = {root}
+        frames = [(root, self._steps(root))]
+        calls: list[tuple[str, int] | None] = []  # the step from each frame to the next
+        found = None
+        while frames and found is None:
+            step = next(frames[-1][1], None)
+            if step is None:
+                frames.pop()
+                if calls:
+                    calls.pop()
+            elif isinstance(step, Registered):
+                found = step
+            else:
+                target, call = step
+                if target in self._found:
+                    settled = self._found[target]
+                    found = _reported_at(settled, call) if settled is not None else None
+                elif target not in visited:
+                    visited.add(target)
+                    frames.append((target, self._steps(target)))
+                    calls.append(call)
+        if found is None:  # nothing that any node visited reaches registers
+            self._found.update(dict.fromkeys(visited))
             return None
+        for depth in range(len(frames) - 1, -1, -1):  # back up the path that found it
+            self._found[frames[depth][0]] = found
+            if depth:
+                found = _reported_at(found, calls[depth - 1])
+        return found
 
-        return self._memoized((path, name), compute)
+    def _steps(self, node: Node) -> Iterator[Step]:
+        path, name = node
+        index = self._load(path)
+        project = Project.of(path, self.settings.src)
+        if name is None:
+            if index is not None:  # it may register: its statements, imports included
+                yield from _ModuleRegistrations(self, index).on_import()
+                return
+            for qualified, _, _ in MODULES.imports_of(path):  # read from the text only
+                found = project.resolve(qualified, path)
+                if found is not None:
+                    yield (found[0], None), None
+            return
+        if index is not None:
+            yield from _ModuleRegistrations(self, index).function(name)
+        for qualified, local, named in MODULES.imports_of(path):  # a re-export
+            if named and (local or qualified.rsplit(".", 1)[-1]) == name:
+                target = _function_node(project, qualified, path)
+                if target is not None:
+                    yield target, None
 
     def _load(self, path: str) -> ModuleIndex | None:
         """The module's tree, when its text names a registry (else it registers nothing
@@ -155,6 +157,19 @@ class ProjectCallbacks:
         if not MODULES.mentions(path, self.words):
             return None
         return MODULES.load(path, self.settings.src)
+
+
+def _function_node(project: Project, qualified: str, importer: str) -> Node | None:
+    """The project function ``qualified`` names (as ``importer`` imports it)."""
+    found = project.resolve(qualified, importer)
+    if found is None or not found[1] or "." in found[1]:
+        return None
+    return found
+
+
+def _reported_at(found: Registered, call: tuple[str, int] | None) -> Registered:
+    """A registration reached through a call is reported at the call."""
+    return found if call is None else Registered(call[0], call[1], found.litellm)
 
 
 _PROJECTS: dict[Settings, ProjectCallbacks] = {}
@@ -180,61 +195,53 @@ class _ModuleRegistrations:
         }
         self.classes = {s.name: s for s in index.tree.body if isinstance(s, ast.ClassDef)}
 
-    def on_import(self) -> Registered | None:
+    def on_import(self) -> Iterator[Step]:
         for statement in module_level_statements(self.index.tree.body):
-            found = self._statement(statement, {})
-            if found is not None:
-                return found
-        return None
+            yield from self._statement(statement, {})
 
-    def function(self, name: str) -> Registered | None:
+    def function(self, name: str) -> Iterator[Step]:
         function = self.functions.get(name)
         if function is None:
-            return None
+            return
         nodes = list(own_nodes(function))
         imports = function_imports(nodes)
         for node in nodes:
-            found = self._statement(node, imports)
-            if found is not None:
-                return found
-        return None
+            yield from self._statement(node, imports)
 
-    def _statement(self, node: ast.AST, imports: dict[str, str]) -> Registered | None:
-        """A registration ``node`` makes, when it runs."""
+    def _statement(self, node: ast.AST, imports: dict[str, str]) -> Iterator[Step]:
+        """What ``node`` registers or leads to, when it runs."""
         if isinstance(node, (ast.Import, ast.ImportFrom)) and self.index.project is not None:
             for qualified in _imported_names(node):
-                found = self.project.imported(qualified, self.path, self.index.project)
+                found = self.index.project.resolve(qualified, self.path)
                 if found is not None:
-                    return found
-            return None
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            return self._call(node.value, imports)
-        if isinstance(node, ast.Assign):
+                    yield (found[0], None), None
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            yield from self._call(node.value, imports)
+        elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Attribute):
                     kind = self._registry(target, imports)
                     if kind is not None and self._is_async(node.value, kind):
-                        return Registered(self.path, node.lineno, kind)
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+                        yield Registered(self.path, node.lineno, kind)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
             kind = self._registry(node.target, imports)
             if kind is not None and self._is_async(node.value, kind):
-                return Registered(self.path, node.lineno, kind)
-        return None
+                yield Registered(self.path, node.lineno, kind)
 
-    def _call(self, call: ast.Call, imports: dict[str, str]) -> Registered | None:
+    def _call(self, call: ast.Call, imports: dict[str, str]) -> Iterator[Step]:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr in ("append", "extend", "insert"):
             kind = self._registry(func.value, imports)
             position = 1 if func.attr == "insert" else 0
             value = call.args[position] if len(call.args) > position else None
             if kind is not None and value is not None and self._is_async(value, kind):
-                return Registered(self.path, call.lineno, kind)
-            return None
+                yield Registered(self.path, call.lineno, kind)
+            return
         qualified = self.index.ast_qualname(func, imports)
         if qualified and qualified.startswith(litellm.MANAGER) and "failure" not in qualified:
             if call.args and self._is_async(call.args[0], True):
-                return Registered(self.path, call.lineno, True)
-            return None
+                yield Registered(self.path, call.lineno, True)
+            return
         if isinstance(func, ast.Name) and func.id == "setattr" and len(call.args) == 3:
             owner, attribute, value = call.args
             module = self.index.ast_qualname(owner, imports)
@@ -242,15 +249,15 @@ class _ModuleRegistrations:
                 name = f"{module}.{attribute.value}"
                 kind = name in self.project.registries
                 if (kind or name in self.project.configured) and self._is_async(value, kind):
-                    return Registered(self.path, call.lineno, kind)
-            return None
+                    yield Registered(self.path, call.lineno, kind)
+            return
+        here = (self.path, call.lineno)
         if isinstance(func, ast.Name) and func.id in self.functions:  # a function of the module
-            found = self.project.function(self.path, func.id)
-            return Registered(found.path, call.lineno, found.litellm) if found else None
-        if qualified is not None and self.index.project is not None:  # one it imports
-            found = self.project.called(qualified, self.path, self.index.project)
-            return Registered(self.path, call.lineno, found.litellm) if found else None
-        return None
+            yield (self.path, func.id), here
+        elif qualified is not None and self.index.project is not None:  # one it imports
+            target = _function_node(self.index.project, qualified, self.path)
+            if target is not None:
+                yield target, here
 
     def _registry(self, node: ast.expr, imports: dict[str, str]) -> bool | None:
         qualified = self.index.ast_qualname(node, imports)
