@@ -82,3 +82,46 @@ def test_check_and_flake8_report_the_same_expected_findings(project: Path) -> No
     # a file Python cannot parse is flake8's own E999, which --select=TRK leaves out
     expected = [item for item in expectations(project) if item[2] != "TRK000"]
     assert _reported(flake8.stdout, project) == expected
+
+
+def test_a_dense_import_graph_is_walked_once_per_question(tmp_path: Path) -> None:
+    """Every module of a package imports every other (as LiteLLM's modules import
+    ``litellm``), and only the last registers a callback: the question "does importing the
+    first register one?" visits each module once, not once per path through the cycles."""
+    from lint_rules.rules.callbacks import imports
+
+    size = 12
+    (tmp_path / "pyproject.toml").write_text("")
+    package = tmp_path / "dense"
+    package.mkdir()
+    everyone = "from . import " + ", ".join(f"m{n}" for n in range(size)) + "\n"
+    for n in range(size):
+        (package / f"m{n}.py").write_text(f"import litellm\n{everyone}")
+    (package / f"m{size - 1}.py").write_text(
+        "import litellm\nfrom litellm.integrations.custom_logger import CustomLogger\n"
+        + everyone
+        + "class Billing(CustomLogger):\n"
+        + "    async def async_log_success_event(self, *args):\n        pass\n"
+        + "litellm.callbacks.append(Billing())\n"
+    )
+    script = tmp_path / "run.py"
+    source = "import asyncio\nimport litellm\nfrom dense import m0\n\n\nasync def main():\n"
+    source += "    await litellm.acompletion(model='m', messages=[])\n\n\nasyncio.run(main())\n"
+    script.write_text(source)
+    visits: list[object] = []
+    steps = imports.ProjectCallbacks._steps
+
+    def counted(self: imports.ProjectCallbacks, node: imports.Node) -> object:
+        visits.append(node)
+        return steps(self, node)
+
+    imports._PROJECTS.clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(imports.ProjectCallbacks, "_steps", counted)
+            findings = analyze(source, path=str(script))
+    finally:
+        imports._PROJECTS.clear()
+    assert [(f.line, f.code) for f in findings] == [(10, "TRK201")]
+    assert "m11.py" in findings[0].message
+    assert len(visits) == len(set(visits)) <= size + 1, visits
