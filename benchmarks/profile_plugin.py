@@ -24,6 +24,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import libcst as cst
@@ -34,6 +35,7 @@ from probe import read_source
 
 from lint_rules import rules
 from lint_rules.engine import pipeline
+from lint_rules.engine.project import MODULES
 from lint_rules.engine.rule import RuleContext
 from lint_rules.engine.source import split_lines
 from lint_rules.engine.triggers import Trigger
@@ -151,19 +153,22 @@ def profile(package: Package, dense: bool, cprofile: bool) -> list[str]:
     sources = [read_source(str(path)) for path in files]
     total_lines = sum(source.count("\n") for source in sources)
     settings = Settings()
+    reads: dict[Path, int] = {}  # first-party modules each file made the engine read, cold
 
     # each tree is built outside the clock, as flake8 builds it, and dropped after use:
     # holding every tree would make the garbage collector dominate the profile
     def analyze_all() -> tuple[float, float, int]:
         engine_seconds = ast_seconds = 0.0
         findings = 0
-        for source in sources:
+        for path, source in zip(files, sources):
             start = clock_now()
             tree = parse(source)
             ast_seconds += clock_now() - start
             start = clock_now()
-            findings += len(rules.analyze(source, settings, tree=tree))
+            before = MODULES.reads
+            findings += len(rules.analyze(source, settings, tree=tree, path=str(path)))
             engine_seconds += clock_now() - start
+            reads[path] = max(reads.get(path, 0), MODULES.reads - before)
         return engine_seconds, ast_seconds, findings
 
     start = clock_now()
@@ -173,10 +178,10 @@ def profile(package: Package, dense: bool, cprofile: bool) -> list[str]:
 
     if cprofile:
         profiler = cProfile.Profile()
-        for source in sources:
+        for path, source in zip(files, sources):
             tree = parse(source)
             profiler.enable()
-            rules.analyze(source, settings, tree=tree)
+            rules.analyze(source, settings, tree=tree, path=str(path))
             profiler.disable()
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(40)
@@ -209,6 +214,12 @@ def profile(package: Package, dense: bool, cprofile: bool) -> list[str]:
         f"{100 * parsed_lines / max(triggered_lines, 1):.1f}% of the triggered files' lines; "
         + ", ".join(f"{name}: {value}" for name, value in sorted(stats.items()))
         + ".\n"
+    )
+    read_counts = sorted(reads.values())
+    print(
+        f"Other first-party modules read (a module is read once per process): "
+        f"{sum(read_counts)} for {len(files)} files, {sum(read_counts) / len(files):.2f} per file, "
+        f"at most {read_counts[-1] if read_counts else 0} for one file.\n"
     )
     print("| phase (exclusive CPU time) | seconds | share | calls |")
     print("|---|---:|---:|---:|")
