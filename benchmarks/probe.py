@@ -5,7 +5,7 @@ installed snapshot of the worktree).
     python probe.py findings FILELIST --codes TRK101,TRK102   # findings as JSON
 
 FILELIST holds one path a line. Files are read the way flake8 reads them (PEP 263 encoding,
-falling back to latin-1).
+falling back to latin-1), each as a file of its project (the imports of the project are followed).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def read_source(path: str) -> str:
 
 def _compare(path: str) -> dict:
     source = read_source(path)
-    spans = analyze(source)
-    full = analyze(source, full=True)
+    spans = analyze(source, path=path)  # as a file of its project: imports are followed
+    full = analyze(source, full=True, path=path)
     result: dict = {"path": path, "findings": len(spans), "equal": spans == full}
     if spans != full:
         result["only_spans"] = [_row(f) for f in spans if f not in full]
@@ -61,7 +61,7 @@ def _findings(job: tuple[str, frozenset[str] | None]) -> list[dict]:
     path, codes = job
     return [
         {"path": path, "line": f.line, "col": f.col, "code": f.code, "message": f.message}
-        for f in analyze(read_source(path), codes=codes)
+        for f in analyze(read_source(path), codes=codes, path=path)
     ]
 
 
