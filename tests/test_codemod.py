@@ -86,7 +86,7 @@ def test_an_existing_set_bound_anywhere_else_is_not_reused(other_use: str) -> No
     source = f"import asyncio\n\n_background_tasks = set()\n{other_use}\n"
     source += "def spawn():\n    asyncio.create_task(job())\n"
     fixed = fix(source)
-    assert "_background_tasks_1 = set()" in fixed
+    assert '_background_tasks_1: "set[asyncio.Future[Any]]" = set()' in fixed
     assert "_background_tasks_1.add(_task)" in fixed
     assert not fixable(fixed)
 
@@ -102,7 +102,7 @@ def test_an_existing_set_is_reused_by_functions_before_it() -> None:
 def test_a_set_defined_in_a_block_is_not_reused() -> None:
     source = "import asyncio\nif True:\n    _background_tasks = set()\n\n"
     source += "def spawn():\n    asyncio.create_task(job())\n"
-    assert "_background_tasks_1 = set()" in fix(source)
+    assert '_background_tasks_1: "set[asyncio.Future[Any]]" = set()' in fix(source)
 
 
 def test_the_set_goes_after_the_import_block_but_before_other_code() -> None:
@@ -121,8 +121,13 @@ def test_the_set_goes_after_the_import_block_but_before_other_code() -> None:
         """
     )
     lines = fixed.splitlines()
-    assert lines.index("_background_tasks = set()") == lines.index("    uvloop = None") + 2
-    assert lines.index("logger = make_logger()") > lines.index("_background_tasks = set()")
+    assert (
+        lines.index('_background_tasks: "set[asyncio.Future[Any]]" = set()')
+        == lines.index("    uvloop = None") + 2
+    )
+    assert lines.index("logger = make_logger()") > lines.index(
+        '_background_tasks: "set[asyncio.Future[Any]]" = set()'
+    )
 
 
 def test_an_import_block_holding_a_call_ends_the_header() -> None:
@@ -136,7 +141,9 @@ def test_an_import_block_holding_a_call_ends_the_header() -> None:
         asyncio.ensure_future(job())
         """
     )
-    assert fixed.index("_background_tasks = set()") < fixed.index("try:")
+    assert fixed.index('_background_tasks: "set[asyncio.Future[Any]]" = set()') < fixed.index(
+        "try:"
+    )
 
 
 def test_a_call_split_across_lines_inside_outer_brackets_is_parenthesised() -> None:
@@ -163,7 +170,9 @@ def test_statements_sharing_a_line_keep_their_order() -> None:
             a(); asyncio.create_task(job()); b(); t = asyncio.create_task(job()); c()
         """
     )
-    body = [line.strip() for line in fixed.splitlines()[5:]]
+    body = [
+        line.strip() for line in fixed.splitlines()[fixed.splitlines().index("def spawn():") + 1 :]
+    ]
     assert body == [
         "a()",
         "_task = asyncio.create_task(job())",
