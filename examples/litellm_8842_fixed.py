@@ -16,6 +16,22 @@ import litellm
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
 from litellm.responses.streaming_iterator import drain_logging_tasks
+from typing import Any, Awaitable
+
+
+async def _drained(main: "Awaitable[Any]") -> Any:
+    """Await ``main``, then wait up to 5.0 seconds for each drain of what it left
+    running; asyncio.run cancels what still runs after that (lint-rules fix --drain)."""
+    result = await main
+    try:
+        await asyncio.wait_for(drain_logging_tasks(), timeout=5.0)
+    except asyncio.TimeoutError:
+        pass
+    try:
+        await asyncio.wait_for(GLOBAL_LOGGING_WORKER.flush(), timeout=5.0)
+    except asyncio.TimeoutError:
+        pass
+    return result
 
 
 class UsageRecorder(CustomLogger):
@@ -37,9 +53,7 @@ async def main():
     )
     print(response.choices[0].message.content)
     await asyncio.sleep(0.05)  # the callback is running now
-    await drain_logging_tasks()
-    await GLOBAL_LOGGING_WORKER.flush()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(_drained(main()))

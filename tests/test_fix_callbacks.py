@@ -5,7 +5,6 @@ that a drained coroutine still returns what it returned, and how drains are impo
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 import sys
@@ -187,18 +186,18 @@ RETURNS = """\
 
 
     if __name__ == "__main__":
-        asyncio.run(main("bare"))
+        result = asyncio.run(main(kind))
     """
 
 
 def _run_main(source: str, kind: str) -> tuple[Any, list[str]]:
-    namespace: dict[str, Any] = {"__name__": "drained"}
-    exec(compile(source, "drained.py", "exec"), namespace)
+    """What the entry point returns (or raises) and which tasks finished."""
+    namespace: dict[str, Any] = {"__name__": "__main__", "kind": kind}
     try:
-        result = asyncio.run(namespace["main"](kind))
+        exec(compile(source, "drained.py", "exec"), namespace)
     except ValueError as error:
-        result = f"raised {error}"
-    return result, namespace["finished"]
+        namespace["result"] = f"raised {error}"
+    return namespace["result"], namespace["finished"]
 
 
 @pytest.mark.parametrize("kind", ["bare", "literal", "counter", "value", "raises"])
@@ -258,10 +257,12 @@ def test_asyncio_is_reached_through_a_name_that_means_it(
 ) -> None:
     source = imports + "\n\n" + textwrap.dedent(TRACKED)
     fixed = fix(source, DRAIN)
-    assert f"    await {gather}.gather(*_background_tasks, return_exceptions=True)\n" in fixed
+    assert f"        await {gather}.wait({{*_background_tasks}}, timeout=5.0)\n" in fixed
+    assert fixed.endswith("run(_drained(main()))\n")
     new_lines = set(fixed.splitlines()) - set(source.splitlines())
     added = [line for line in new_lines if line.startswith(("import ", "from "))]
-    assert added == ([expected_import] if expected_import else [])
+    typing = "from typing import Any, Awaitable"
+    assert sorted(added) == sorted([typing, *([expected_import] if expected_import else [])])
     assert "TRK202" not in codes(fixed)
     assert fix(fixed, DRAIN) == fixed
 
@@ -297,12 +298,15 @@ def test_configured_drains_are_imported_and_awaited() -> None:
     fixed = fix(source, DRAIN, settings)
     assert "from hooks.dispatch import DISPATCHER\n" in fixed
     assert "from hooks import drain\n" in fixed
-    assert fixed.endswith(
-        '    await hooks.emit("start")\n'
-        "    await DISPATCHER.flush()\n"
-        "    await drain()\n\n\n"
-        "asyncio.run(main())\n"
-    )
+    assert (
+        "    try:\n"
+        "        await asyncio.wait_for(DISPATCHER.flush(), timeout=5.0)\n"
+        "    except asyncio.TimeoutError:\n"
+        "        pass\n"
+        "    try:\n"
+        "        await asyncio.wait_for(drain(), timeout=5.0)\n"
+    ) in fixed
+    assert fixed.endswith("asyncio.run(_drained(main()))\n")
     assert codes(fixed, settings) == []
 
 
@@ -337,7 +341,9 @@ def test_every_entry_point_of_one_coroutine_shares_one_drain() -> None:
         """
     assert codes(textwrap.dedent(source)) == ["TRK202", "TRK202"]
     fixed = fix(source, DRAIN)
-    assert fixed.count("await asyncio.gather(") == 1
+    assert fixed.count("await asyncio.wait(") == 1
+    assert "loop.run_until_complete(_drained(main()))" in fixed
+    assert "runner.run(_drained(main()))" in fixed
     assert codes(fixed) == []
 
 

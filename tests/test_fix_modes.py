@@ -22,7 +22,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 STATEMENT = "import asyncio\n\n\ndef spawn():\n    asyncio.create_task(job())\n"
 BINDING = "import asyncio\n\n\ndef spawn():\n    task = asyncio.create_task(job())\n"
 CLEAN = "import asyncio\n\n\nasync def wait():\n    await asyncio.sleep(1)\n"
-LEFT = "import asyncio\n\n\ndef spawn(items):\n    [asyncio.create_task(job(i)) for i in items]\n"
+# TRK103 (kept only in a local list): no autofix
+LEFT = "import asyncio\n\n\ndef spawn():\n    t = []\n    t.append(asyncio.create_task(job()))\n"
 
 
 def tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -71,7 +72,7 @@ def test_in_place_rewrites_what_needs_it_and_nothing_else(
     ]
     assert err.splitlines()[-1] == (
         "lint-rules fix: 4 files scanned, 2 changed, 2 findings fixed, "
-        "1 left (TRK101: 1 no safe rewrite for this shape), 0 failed"
+        "1 left (TRK103: 1 no autofix for this code), 0 failed"
     )
     assert after["b.py"] == before["b.py"] and after["c.py"] == before["c.py"]  # not even opened
     assert "_background_tasks.add(_task)" in after["a.py"][0].decode()

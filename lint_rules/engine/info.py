@@ -58,7 +58,8 @@ class FixOption:
 
     name: str
     help: str
-    choices: tuple[str, ...] = ()  # the values it takes; none: a flag
+    choices: tuple[str, ...] = ()  # the values it takes; none: a flag (or ``value``)
+    value: Callable[[str], Any] | None = None  # an option taking any value of this type
 
     @property
     def flag(self) -> str:
@@ -67,6 +68,8 @@ class FixOption:
     def add_to(self, parser: argparse.ArgumentParser) -> None:
         if self.choices:
             parser.add_argument(self.flag, choices=self.choices, help=self.help)
+        elif self.value is not None:
+            parser.add_argument(self.flag, type=self.value, metavar="VALUE", help=self.help)
         else:
             parser.add_argument(self.flag, action="store_true", help=self.help)
 

@@ -20,6 +20,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from lint_rules.engine.info import Finding
 from lint_rules.fix.context import FixContext
 from lint_rules.fix.edits import Edit, ReplaceStatement, RewriteNode, Unfixable
+from lint_rules.fix.helpers import parse_lines
 from lint_rules.fix.statements import LineSplitter, insert_after_header, split_line
 from lint_rules.settings import Settings
 
@@ -104,9 +105,9 @@ def apply_fixes(
     holders = {node for target in edits for node in context.paths[target]}
     fixed = module.visit(_Applier(edits.values(), holders))
     assert isinstance(fixed, cst.Module)
-    tracking_set = context.inserts_tracking_set
-    if tracking_set is not None:
-        fixed = insert_after_header(fixed, _set_definition(tracking_set))
+    definitions = context.definitions()
+    if definitions:
+        fixed = insert_after_header(fixed, parse_lines(definitions, fixed))
     if context.imports:
         fixed = AddImportsVisitor(CodemodContext(), context.imports).transform_module(fixed)
     outcome.module = fixed
@@ -160,9 +161,3 @@ class _Applier(LineSplitter):
             ],
             trailing,
         )
-
-
-def _set_definition(name: str) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine(
-        [cst.Assign([cst.AssignTarget(cst.Name(name))], cst.parse_expression("set()"))]
-    )

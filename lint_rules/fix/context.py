@@ -13,19 +13,28 @@ from typing import Any, TypeVar
 import libcst as cst
 from libcst.codemod.visitors import ImportItem
 
-from lint_rules.fix.edits import Unfixable
+from lint_rules.fix import helpers
 from lint_rules.fix.names import (
     binding_kinds,
     bound_names,
     candidates,
-    rebinds_set,
+    may_shadow_set,
     top_level_imports,
     uses,
 )
-from lint_rules.fix.statements import is_set_definition, statement_paths
+from lint_rules.fix.statements import (
+    header_end,
+    is_inert,
+    is_set_definition,
+    set_annotation,
+    statement_paths,
+)
 from lint_rules.settings import Settings
 
 TRACKING_SET = "_background_tasks"
+KEEPER = "_keep"
+KEEPER_TYPE = "_TaskT"
+DRAINER = "_drained"
 T = TypeVar("T")
 
 
@@ -55,13 +64,14 @@ class FixContext:
         self._imported: dict[tuple[str, str | None], str] = {}
         self.imports: list[ImportItem] = []  # what edits need imported (AddImportsVisitor)
         self._shared: dict[Any, Any] = {}
+        self._keeper: str | None = None
+        self._module_names: set[str] = set()  # the fresh module-level names chosen so far
+        # what goes after the module's header, in order: code made once every edit is known
+        self._definitions: list[Callable[[], str]] = []
 
-    @property
-    def inserts_tracking_set(self) -> str | None:
-        """The tracking set's name if an edit needs it and the module does not have it."""
-        if self._tracking_set is not None and self._tracking_set[1]:
-            return self._tracking_set[0]
-        return None
+    def definitions(self) -> str:
+        """The module-level code the edits need, to insert after the module's header."""
+        return "".join(make() for make in self._definitions)
 
     def scope_of(self, statement: cst.CSTNode) -> cst.CSTNode:
         """The function, class or module whose body ``statement`` is in."""
@@ -82,10 +92,66 @@ class FixContext:
 
     def tracking_set(self) -> str:
         """The module-level set that keeps tasks alive: the module's own if it has one that
-        is safe to reuse, else a new one (inserted after the imports) under a free name."""
+        is safe to reuse, else a new one, typed (inserted after the imports) under a free
+        name."""
         if self._tracking_set is None:
             self._tracking_set = self._choose_tracking_set()
+            name, inserted = self._tracking_set
+            if inserted:
+                names = self._helper_names()
+                self._definitions.append(lambda: helpers.tracking_set(name, names))
         return self._tracking_set[0]
+
+    def keeper(self) -> str:
+        """The module-level ``_keep(task)`` that puts ``task`` in the tracking set and returns
+        it: what keeps a task where it is made, binding no name there (inserted once, after
+        the tracking set)."""
+        if self._keeper is None:
+            tracking_set = self.tracking_set()
+            name, type_var = self.module_name(KEEPER), self.module_name(KEEPER_TYPE)
+            type_var_call = self.import_name("typing", "TypeVar")
+            bound = self._reused_set_element() or helpers.element_type(self._helper_names())
+            code = helpers.keeper(name, type_var, type_var_call, tracking_set, bound)
+            self._definitions.append(lambda: code)
+            self._keeper = name
+        return self._keeper
+
+    def define(self, make: Callable[[], str]) -> None:
+        """Insert the module-level code ``make()`` returns (called once every edit is made)
+        after the header and the definitions asked for before."""
+        self._definitions.append(make)
+
+    def module_name(self, base: str) -> str:
+        """A fresh name for a module-level definition: no code of the module uses it."""
+        code = self._code_of(self.module)
+        name = next(
+            c for c in candidates(base) if not uses(code, c) and c not in self._module_names
+        )
+        self._module_names.add(name)
+        return name
+
+    def builtin_set(self) -> str:
+        """How the module reaches the builtin ``set``: ``set`` unless a star import or a
+        module-level binding may shadow it, else through the ``builtins`` module."""
+        if may_shadow_set(self._ast()):
+            return f"{self.import_name('builtins')}.set"
+        return "set"
+
+    def _helper_names(self) -> helpers.Names:
+        return helpers.Names(
+            asyncio=self.import_name("asyncio"),
+            any=self.import_name("typing", "Any"),
+            set=self.builtin_set(),
+        )
+
+    def _reused_set_element(self) -> str | None:
+        """What the module's own tracking set is annotated to hold, if it is reused."""
+        assert self._tracking_set is not None
+        name, inserted = self._tracking_set
+        if inserted:
+            return None
+        line = next(line for line in self.module.body if is_set_definition(line, name))
+        return set_annotation(line, self.module)
 
     def import_name(self, module: str, name: str | None = None) -> str:
         """The name through which the module reaches ``module`` (``import module``; a module
@@ -113,6 +179,34 @@ class FixContext:
         local = next(c for c in itertools.islice(candidates(natural), 1, None) if not uses(code, c))
         self.imports.append(ImportItem(module, name, local))
         return local
+
+    def qualified_name(self, node: cst.BaseExpression) -> str | None:
+        """What the name or dotted name ``node`` means through the module's imports
+        (``Enum`` after ``from enum import Enum``: ``enum.Enum``); a name the module never
+        binds is itself (a builtin); None when the module binds it otherwise."""
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.insert(0, node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        kinds = self._binding_kinds().get(node.value)
+        if kinds is None:
+            return ".".join([node.value, *parts])
+        if len(kinds) != 1:
+            return None
+        (kind,) = kinds
+        if kind[0] == "import":
+            return ".".join([kind[1], *parts])
+        if kind[0] == "from":
+            return ".".join([f"{kind[1]}.{kind[2]}", *parts])
+        return None
+
+    def bound_only_by_definition(self, name: str) -> bool:
+        """``name`` is bound once in the whole module, not by an import."""
+        if self._binding_kinds().get(name) != {("other",)}:
+            return False
+        return sum(1 for node in ast.walk(self._ast()) if name in bound_names(node)) == 1
 
     def _binding_kinds(self) -> dict[str, set[tuple[str, ...]]]:
         """For each name the module binds anywhere, how: ``("import", module)``,
@@ -148,9 +242,10 @@ class FixContext:
     def _choose_tracking_set(self) -> tuple[str, bool]:
         code = self._code_of(self.module)
         for name in candidates(TRACKING_SET):
+            if name in self._module_names:
+                continue
             if not uses(code, name):
-                if rebinds_set(self._ast()):
-                    raise Unfixable("the module rebinds set(), so no tracking set can be made")
+                self._module_names.add(name)
                 return name, True
             if self._reusable(name):
                 return name, False
@@ -158,15 +253,14 @@ class FixContext:
 
     def _reusable(self, name: str) -> bool:
         """``name`` is bound once in the whole module (never deleted, never declared global
-        elsewhere), by a top-level ``name = set()`` that runs before every statement to fix
-        that runs at import time."""
+        elsewhere), by a top-level ``name = set()`` (``set`` the builtin) that only inert
+        statements (imports, constants, plain function definitions) precede: it is bound
+        before any code of the module can run, so before every use a fix adds."""
         body = list(self.module.body)
         definition = next((i for i, line in enumerate(body) if is_set_definition(line, name)), -1)
-        if definition < 0:
+        if definition < 0 or may_shadow_set(self._ast()):
             return False
-        for target, path in self.paths.items():
-            if not any(isinstance(node, cst.FunctionDef) for node in path):  # runs at import
-                top = path[0] if path else target
-                if definition >= next(i for i, line in enumerate(body) if line is top):
-                    return False
+        header = header_end(body)
+        if not all(is_inert(line) for line in body[header:definition]):
+            return False
         return sum(1 for node in ast.walk(self._ast()) if name in bound_names(node)) == 1

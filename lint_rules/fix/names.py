@@ -71,13 +71,15 @@ def top_level_imports(tree: ast.Module, wanted: tuple[str, ...]) -> Iterator[str
                     yield local
 
 
-def rebinds_set(tree: ast.Module) -> bool:
-    """``set`` may not be the builtin at module level: the module binds it there, or a
-    function declares it global."""
+def may_shadow_set(tree: ast.Module) -> bool:
+    """``set`` may not be the builtin at module level: the module binds it there, a function
+    declares it global, or a star import may bring in a ``set`` of its own."""
     pending: list[tuple[ast.AST, bool]] = [(tree, True)]
     while pending:
         node, module_level = pending.pop()
         if isinstance(node, ast.Global) and "set" in node.names:
+            return True
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
             return True
         if module_level and not isinstance(node, ast.Nonlocal) and "set" in bound_names(node):
             return True

@@ -117,16 +117,43 @@ def standalone(expression: cst.BaseExpression) -> cst.BaseExpression:
     return expression
 
 
-def insert_after_header(module: cst.Module, line: cst.SimpleStatementLine) -> cst.Module:
-    """``line`` after the docstring, the ``__future__`` imports and the leading import block,
-    set off by blank lines."""
+def insert_after_header(module: cst.Module, lines: Sequence[cst.BaseStatement]) -> cst.Module:
+    """``lines`` after the docstring, the ``__future__`` imports and the leading import
+    block, set off by blank lines. A docstring sharing its line with other statements
+    (``'Doc.'; import x``) gets a line of its own first, so that it stays the docstring."""
+    module = _docstring_alone(module)
     index = header_end(module.body)
-    line = line.with_changes(leading_lines=[cst.EmptyLine()] if index else [])
+    first, *rest = lines
+    blank = [cst.EmptyLine()] * (2 if _is_definition(first) else 1)
+    lines = [first.with_changes(leading_lines=blank if index else []), *rest]
     after = list(module.body[index:])
-    if after and not after[0].leading_lines:  # keep the next statement off the new line
-        blank_lines = 2 if isinstance(after[0], (cst.FunctionDef, cst.ClassDef)) else 1
-        after[0] = after[0].with_changes(leading_lines=[cst.EmptyLine()] * blank_lines)
-    return module.with_changes(body=[*module.body[:index], line, *after])
+    if after and all(line.comment is None for line in after[0].leading_lines):
+        # keep the next statement off the new lines (two blank lines around a definition)
+        wanted = 2 if _is_definition(after[0]) or _is_definition(lines[-1]) else 1
+        if len(after[0].leading_lines) < wanted:
+            after[0] = after[0].with_changes(leading_lines=[cst.EmptyLine()] * wanted)
+    return module.with_changes(body=[*module.body[:index], *lines, *after])
+
+
+def _is_definition(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, (cst.FunctionDef, cst.ClassDef))
+
+
+def _docstring_alone(module: cst.Module) -> cst.Module:
+    body = list(module.body)
+    head = body[0] if body else None
+    if not (
+        isinstance(head, cst.SimpleStatementLine)
+        and len(head.body) > 1
+        and is_docstring(head.with_changes(body=head.body[:1]))
+    ):
+        return module
+    docstring = head.with_changes(
+        body=[head.body[0].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+        trailing_whitespace=cst.TrailingWhitespace(),
+    )
+    rest = head.with_changes(body=head.body[1:], leading_lines=[])
+    return module.with_changes(body=[docstring, rest, *body[1:]])
 
 
 def header_end(body: Sequence[cst.BaseStatement]) -> int:
@@ -189,21 +216,95 @@ def _is_import_block_part(node: cst.CSTNode) -> bool:
 
 
 def is_set_definition(line: cst.BaseStatement, name: str) -> bool:
-    """``name = set()`` or ``name: <annotation> = set()`` alone on a line."""
-    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+    """``name = set()`` or ``name: <annotation> = set()`` alone on a line (``set`` may be
+    reached through a module: ``builtins.set()``)."""
+    target_value = _single_binding(line)
+    if target_value is None:
         return False
-    statement = line.body[0]
-    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
-        target, value = statement.targets[0].target, statement.value
-    elif isinstance(statement, cst.AnnAssign):
-        target, value = statement.target, statement.value
-    else:
-        return False
+    target, value = target_value
     return (
         isinstance(target, cst.Name)
         and target.value == name
+        and isinstance(value, cst.Call)
+        and not value.args
+        and (
+            (isinstance(value.func, cst.Name) and value.func.value == "set")
+            or (
+                isinstance(value.func, cst.Attribute)
+                and isinstance(value.func.value, cst.Name)
+                and value.func.attr.value == "set"
+            )
+        )
+    )
+
+
+def set_annotation(line: cst.BaseStatement, module: cst.Module) -> str | None:
+    """What the set definition ``line`` annotates its set to hold: ``X`` of ``set[X]``,
+    ``Set[X]`` or a string of either; None if it says nothing usable."""
+    statement = line.body[0] if isinstance(line, cst.SimpleStatementLine) else None
+    if not isinstance(statement, cst.AnnAssign):
+        return None
+    annotation = statement.annotation.annotation
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            annotation = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
+        except (cst.ParserSyntaxError, TypeError):
+            return None
+    if not (isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1):
+        return None
+    element = annotation.slice[0].slice
+    if not isinstance(element, cst.Index):
+        return None
+    code = module.code_for_node(element.value)
+    return None if '"' in code or "\n" in code else code
+
+
+def _single_binding(line: cst.BaseStatement) -> tuple[cst.BaseExpression, cst.CSTNode] | None:
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return None
+    statement = line.body[0]
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        return statement.targets[0].target, statement.value
+    if isinstance(statement, cst.AnnAssign):
+        return statement.target, statement.value  # type: ignore[return-value]
+    return None
+
+
+def is_inert(statement: cst.BaseStatement) -> bool:
+    """Running ``statement`` at module level runs no code of the module: imports, a
+    docstring, names bound to constants or names or ``set()``, and function definitions
+    without decorators whose defaults and annotations call nothing."""
+    if isinstance(statement, cst.FunctionDef):
+        return not statement.decorators and not _calls(statement.params, statement.returns)
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return _is_import_block(statement)
+    return all(
+        isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass))
+        or (isinstance(small, cst.Expr) and isinstance(small.value, cst.BaseString))
+        or (isinstance(small, (cst.Assign, cst.AnnAssign)) and not _calls(small))
+        or _is_set_call(small)
+        for small in statement.body
+    )
+
+
+def _is_set_call(small: cst.BaseSmallStatement) -> bool:
+    value = getattr(small, "value", None)
+    return (
+        isinstance(small, (cst.Assign, cst.AnnAssign))
         and isinstance(value, cst.Call)
         and isinstance(value.func, cst.Name)
         and value.func.value == "set"
         and not value.args
     )
+
+
+def _calls(*nodes: cst.CSTNode | None) -> bool:
+    """Some node of ``nodes`` runs code of the module: a call, an await, a yield, a
+    comprehension or a walrus (operators on constants and names are taken not to)."""
+    pending = [node for node in nodes if node is not None]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Call, cst.Await, cst.Yield, cst.BaseComp, cst.NamedExpr)):
+            return True
+        pending.extend(node.children)
+    return False

@@ -149,7 +149,30 @@ def _imports_registrations(source: str, path: str, project: Project, *, settings
     return imports_registrations(source, path, project, settings)
 
 
+def _seconds(text: str) -> float:
+    """A drain timeout: a positive, finite number of seconds."""
+    import argparse
+    import math
+
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return seconds
+
+
 DRAIN = FixOption(
-    "drain", "TRK201/TRK202: await the drain at every exit of a short-lived entry coroutine"
+    "drain",
+    "TRK201/TRK202: run a short-lived entry coroutine through a wrapper that then waits, "
+    "for a bounded time, for the tasks and library callbacks it left running",
 )
-FAMILY = Family(INFOS, trigger, "lint_rules.rules.callbacks.rule:CallbackRules", (DRAIN,))
+DRAIN_TIMEOUT = FixOption(
+    "drain_timeout",
+    "with --drain: seconds each wait of the inserted drain may last (default: 5.0)",
+    value=_seconds,
+)
+FAMILY = Family(
+    INFOS, trigger, "lint_rules.rules.callbacks.rule:CallbackRules", (DRAIN, DRAIN_TIMEOUT)
+)

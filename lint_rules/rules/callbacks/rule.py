@@ -49,12 +49,13 @@ from lint_rules.analysis.flow import may_leave
 from lint_rules.analysis.scopes import ScopedRule
 from lint_rules.engine.index import ModuleIndex, Span
 from lint_rules.engine.info import NO_SAFE_REWRITE
+from lint_rules.engine.names import positional
 from lint_rules.engine.rule import RuleContext
 from lint_rules.rules import litellm
 from lint_rules.rules.callbacks import codes
 from lint_rules.rules.callbacks.drains import Drains, split_drain
 from lint_rules.rules.callbacks.entries import Entries, Entry
-from lint_rules.rules.callbacks.fixes import Drain
+from lint_rules.rules.callbacks.fixes import Drain, drain_fix
 from lint_rules.rules.callbacks.graph import CallGraph, Collected, Definition, Item
 from lint_rules.rules.callbacks.imports import imports_registrations
 from lint_rules.rules.callbacks.registrations import Registration, Registrations
@@ -212,7 +213,7 @@ class CallbackRules(ScopedRule):
                 self._report_set(entry, name)
 
     def _report_set(self, entry: Entry, name: str) -> None:
-        fix = None if self._shadows(entry.coroutine, name) else Drain(entry.coroutine, (name,))
+        fix = None if self._shadows(entry.coroutine, name) else self._drain(entry, sets=(name,))
         coroutine = entry.coroutine.name.value
         self.report(
             entry.call,
@@ -223,6 +224,18 @@ class CallbackRules(ScopedRule):
             name=name,
             coroutine=coroutine,
         )
+
+    def _drain(
+        self,
+        entry: Entry,
+        *,
+        sets: tuple[str, ...] = (),
+        awaits: tuple[tuple[str, str], ...] = (),
+    ) -> Drain | None:
+        argument = positional(entry.call, 0)
+        assert argument is not None, "an entry point runs the coroutine it is given"
+        parent = self.context.parent
+        return drain_fix(entry.call, argument, entry.coroutine, parent, sets=sets, awaits=awaits)
 
     def _shadows(self, coroutine: cst.FunctionDef, name: str) -> bool:
         """In ``coroutine``, ``name`` is not the module-level set (a drain written there
@@ -238,7 +251,7 @@ class CallbackRules(ScopedRule):
         )
         if awaits:
             drain = describe_drains(awaits)
-            fix: Drain | None = Drain(entry.coroutine, awaits=awaits)
+            fix = self._drain(entry, awaits=awaits)
         else:
             drain = "await your library's drain (name it with --trk-drain-calls)"
             fix = None

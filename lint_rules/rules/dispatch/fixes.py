@@ -42,9 +42,9 @@ def _declare(cls: cst.ClassDef, declaration: cst.SimpleStatementLine) -> cst.Cla
     body = cls.body
     if isinstance(body, cst.SimpleStatementSuite):  # `class A(CustomLogger): ...`
         line = cst.SimpleStatementLine(body.body, trailing_whitespace=body.trailing_whitespace)
-        return cls.with_changes(body=cst.IndentedBlock(body=[declaration, line]))
+        body = cst.IndentedBlock(body=[line])
     assert isinstance(body, cst.IndentedBlock)
-    lines = list(body.body)
+    lines = _docstring_alone(list(body.body))
     at = 1 if lines and is_docstring(lines[0]) else 0
     if at:
         declaration = declaration.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
@@ -55,3 +55,20 @@ def _declare(cls: cst.ClassDef, declaration: cst.SimpleStatementLine) -> cst.Cla
                 leading_lines=[cst.EmptyLine(indent=False), *lines[at].leading_lines]
             )
     return cls.with_changes(body=body.with_changes(body=[*lines[:at], declaration, *lines[at:]]))
+
+
+def _docstring_alone(lines: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """A docstring sharing its line with other statements (``"doc"; x = 1``) gets a line of
+    its own, so that the declaration after it leaves it the docstring."""
+    head = lines[0] if lines else None
+    if not (
+        isinstance(head, cst.SimpleStatementLine)
+        and len(head.body) > 1
+        and is_docstring(head.with_changes(body=head.body[:1]))
+    ):
+        return lines
+    docstring = head.with_changes(
+        body=[head.body[0].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+        trailing_whitespace=cst.TrailingWhitespace(),
+    )
+    return [docstring, head.with_changes(body=head.body[1:], leading_lines=[]), *lines[1:]]

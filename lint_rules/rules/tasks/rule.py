@@ -23,7 +23,7 @@ from lint_rules.engine.rule import RuleContext
 from lint_rules.rules.asyncio_api import AWAITED_API_NAMES, CALLBACK_POSITIONS, TASK_API_NAMES
 from lint_rules.rules.tasks import codes
 from lint_rules.rules.tasks.calls import CallKind, TaskCalls, factory_names
-from lint_rules.rules.tasks.fixes import binding_fix, expression_fix
+from lint_rules.rules.tasks.fixes import binding_fix, expression_fix, keep_fix
 from lint_rules.rules.tasks.imports import imported_factory_words
 from lint_rules.rules.tasks.summaries import module_summaries
 from lint_rules.settings import Settings
@@ -197,4 +197,5 @@ class TaskRules(ScopedRule):
         elif loss is Loss.CONTAINER:
             self.report(call, "TRK103", name=verdict.name)
         elif loss is Loss.LAMBDA and verdict.lambda_node in callback_lambdas:
-            self.report(call, "TRK104", kind="lambda")
+            fix = keep_fix(call, parent)
+            self.report(call, "TRK104", fix, no_fix=NO_SAFE_REWRITE, kind="lambda")
