@@ -148,6 +148,6 @@ class _Checker:
             findings = [failure(1, 0, reason)]
         lines = split_lines(source) if findings else []
         findings = reported(findings, lines, self.selection, noqa=not self.disable_noqa)
-        return [
-            output.Result(name, finding, physical_line(lines, finding.line)) for finding in findings
-        ]
+        # one copy of each line: a copy per finding made a long line's memory quadratic
+        texts = {line: physical_line(lines, line) for line in {f.line for f in findings}}
+        return [output.Result(name, finding, texts[finding.line]) for finding in findings]

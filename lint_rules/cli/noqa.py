@@ -38,11 +38,14 @@ def unsuppressed(findings: Sequence[Finding], lines: Sequence[str]) -> list[Find
     if file_is_exempt(lines):
         return []
     logical = _logical_lines(lines)
-    return [
-        finding
-        for finding in findings
-        if not _silences(logical.get(finding.line) or _line(lines, finding.line), finding.code)
-    ]
+    # once per line and code: searching a long line once per finding on it was quadratic
+    silenced: dict[tuple[int, str], bool] = {}
+    for finding in findings:
+        key = (finding.line, finding.code)
+        if key not in silenced:
+            text = logical.get(finding.line) or _line(lines, finding.line)
+            silenced[key] = _silences(text, finding.code)
+    return [finding for finding in findings if not silenced[finding.line, finding.code]]
 
 
 def _silences(text: str, code: str) -> bool:

@@ -101,6 +101,26 @@ def bound_names(target: ast.expr) -> Iterator[str]:
         yield from bound_names(target.value)
 
 
+_DEFINITIONS_KEY = "index: definitions by first line"
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _definition_chains(tree: ast.Module) -> tuple[list[int], list[tuple[ast.stmt, ...]]]:
+    """Every ``def`` and ``class`` among the statements, sorted by first line (decorators
+    included), each with the chain of definitions from the outermost one down to it."""
+    found: list[tuple[int, tuple[ast.stmt, ...]]] = []
+    pending: list[tuple[ast.stmt, tuple[ast.stmt, ...]]] = [(s, ()) for s in tree.body]
+    while pending:  # a stack: statements nest as deep as the input does
+        statement, around = pending.pop()
+        if isinstance(statement, _DEFINITIONS):
+            around = (*around, statement)
+            found.append((first_line(statement), around))
+        for body in child_bodies(statement):
+            pending.extend((inner, around) for inner in body)
+    found.sort(key=lambda item: item[0])
+    return [start for start, _ in found], [chain for _, chain in found]
+
+
 class ModuleIndex:
     """``path`` and ``project`` are known when the module is a file of a project: then
     ``first_party()`` finds what its imports bind in the project's other modules."""
@@ -224,36 +244,39 @@ class ModuleIndex:
             max(s.end_lineno for s in statements),  # type: ignore[type-var]
         )
 
-    def path_to(self, line: int) -> list[ast.stmt]:
-        """The chain of statements, outermost first, that encloses ``line``."""
-        statements = self._top_level_statements(line)
-        if len(statements) != 1:
-            return statements[:1]
-        path = [statements[0]]
-        while True:
-            inner = next(
-                (
-                    statement
-                    for body in child_bodies(path[-1])
-                    for statement in body
-                    if first_line(statement) <= line <= statement.end_lineno  # type: ignore[operator]
-                ),
-                None,
-            )
-            if inner is None:
-                return path
-            path.append(inner)
+    def definitions_around(self, line: int) -> tuple[ast.stmt, ...]:
+        """The ``def`` and ``class`` statements that enclose ``line``, outermost first.
+
+        Found by bisection in an index of every definition built once per module: walking
+        the statements down to ``line`` per lookup cost the depth of the input each time (a
+        long ``elif`` chain nests one level per branch)."""
+        starts, chains = self.cached(_DEFINITIONS_KEY, lambda: _definition_chains(self.tree))
+        position = bisect.bisect_right(starts, line) - 1
+        if position < 0:
+            return ()
+        # definitions nest or are disjoint: the innermost one around ``line`` is the last
+        # one starting at or before it, or one of the definitions around that one
+        chain = chains[position]
+        inside = len(chain)
+        while inside and chain[inside - 1].end_lineno < line:  # type: ignore[operator]
+            inside -= 1
+        return chain[:inside]
 
     def enclosing_span(self, line: int) -> Span | None:
         """The outermost function around ``line`` if its text can be parsed on its own,
         otherwise the top-level statement around it."""
-        path = self.path_to(line)
-        if not path:
+        statements = self._top_level_statements(line)
+        if not statements:
             return None
         function = next(
-            (s for s in path if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))), None
+            (
+                s
+                for s in self.definitions_around(line)
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ),
+            None,
         )
-        if function is None or function is path[0]:
+        if function is None or function is statements[0]:
             return self.top_level_span(line)
         start = first_line(function)
         text = self.lines[start - 1]
@@ -263,5 +286,5 @@ class ModuleIndex:
         return Span(start, function.end_lineno, indent)  # type: ignore[arg-type]
 
     def enclosing_class(self, line: int) -> ast.ClassDef | None:
-        classes = [s for s in self.path_to(line) if isinstance(s, ast.ClassDef)]
+        classes = [s for s in self.definitions_around(line) if isinstance(s, ast.ClassDef)]
         return classes[-1] if classes else None

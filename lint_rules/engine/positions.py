@@ -10,13 +10,13 @@ anything else, or any doubt, falls back to PositionProvider.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import libcst as cst
 
-from lint_rules.engine.index import ModuleIndex, Span, first_line
+from lint_rules.engine.index import ModuleIndex, Span
 
 
 class Positions:
@@ -27,25 +27,34 @@ class Positions:
         self._index = index
         self._text_first_line = text_first_line  # file line of the parsed text's first line
         self._span = span
-        self._calls: list[cst.Call] = []  # in traversal (= source) order
-        self._definitions: dict[cst.Name, cst.CSTNode] = {}  # a def's or class's name -> it
+        # Filled in traversal (= source) order, so that a lookup costs O(1) and not a scan
+        # of every call in the span: callee name -> how many calls so far, and each call's
+        # rank among the calls of its name; the same for definitions.
+        self._call_counts: dict[str, int] = {}
+        self._call_ranks: dict[cst.Call, int] = {}
+        self._definition_counts: dict[str, int] = {}
+        self._definition_ranks: dict[cst.Name, int] = {}
         self._provider: Any | None = None
-        self._ast_calls: dict[str, list[ast.Call]] | None = None
+        self._encoded: dict[int, bytes | None] = {}  # line -> its UTF-8 bytes, None: ASCII
+        self._in_span: dict[tuple[str, str], list[Any]] = {}  # (kind, name) -> ast nodes
 
     def record(self, node: cst.CSTNode) -> None:
         """Called for every node during the traversal."""
         node_type = type(node)
         if node_type is cst.Call:
-            self._calls.append(node)
+            name = _callee_names(node.func)[0]  # type: ignore[attr-defined]
+            if name is not None:
+                self._call_ranks[node] = _count(self._call_counts, name)  # type: ignore[index]
         elif node_type is cst.ClassDef or node_type is cst.FunctionDef:
-            self._definitions[node.name] = node  # type: ignore[attr-defined]
+            name_node = node.name  # type: ignore[attr-defined]
+            self._definition_ranks[name_node] = _count(self._definition_counts, name_node.value)
 
     def of(self, node: cst.CSTNode) -> tuple[int, int]:
         """(1-based line, 0-based column in characters) of ``node`` in the file."""
         position = None
         if isinstance(node, cst.Call):
             position = self._from_ast(node)
-        elif isinstance(node, cst.Name) and node in self._definitions:
+        elif isinstance(node, cst.Name) and node in self._definition_ranks:
             position = self._definition_name(node)
         if position is not None:
             return position
@@ -56,54 +65,67 @@ class Positions:
 
     def _from_ast(self, call: cst.Call) -> tuple[int, int] | None:
         name, leftmost = _callee_names(call.func)
-        if name is None or leftmost is None:
+        if name is None or leftmost is None or call not in self._call_ranks:
             return None
-        same_name = [c for c in self._calls if _callee_names(c.func)[0] == name]
-        candidates = self._calls_in_ast().get(name, [])
-        if len(same_name) != len(candidates):
+        candidates = self._ast_in_span("call", name)
+        # before the traversal has seen every call of that name, ranks cannot be trusted
+        if self._call_counts[name] != len(candidates):
             return None
-        match = candidates[next(i for i, c in enumerate(same_name) if c is call)]
+        match = candidates[self._call_ranks[call]]
         line = self._index.lines[match.lineno - 1]
-        column = len(line.encode("utf-8")[: match.col_offset].decode("utf-8", errors="replace"))
+        column = self._column(match.lineno, match.col_offset)
         if not line.startswith(leftmost, column):
             return None
         return match.lineno, column
 
+    def _column(self, line_number: int, utf8_offset: int) -> int:
+        """The column in characters of an ast offset in UTF-8 bytes. Each line is encoded
+        once (None: ASCII, offsets are columns): once per finding, a long line with many
+        findings cost its length times theirs."""
+        if line_number not in self._encoded:
+            line = self._index.lines[line_number - 1]
+            self._encoded[line_number] = None if line.isascii() else line.encode("utf-8")
+        encoded = self._encoded[line_number]
+        if encoded is None:
+            return utf8_offset
+        return len(encoded[:utf8_offset].decode("utf-8", errors="replace"))
+
     def _definition_name(self, name: cst.Name) -> tuple[int, int] | None:
         """The name of a ``def`` or ``class``: the k-th definition of that name in the span
         is the k-th in the ast; its name follows the keyword on the ast node's line."""
-        same_name = [d for d in self._definitions.values() if d.name.value == name.value]  # type: ignore[attr-defined]
-        candidates = sorted(
-            (
-                node
-                for node in _walk_lines(self._index.tree, self._span.start, self._span.end)
-                if isinstance(node, _AST_DEFINITIONS) and node.name == name.value
-            ),
-            key=lambda node: (node.lineno, node.col_offset),
-        )
-        if len(same_name) != len(candidates):
+        candidates = self._ast_in_span("definition", name.value)
+        if self._definition_counts[name.value] != len(candidates):
             return None
-        match = candidates[same_name.index(self._definitions[name])]
+        match = candidates[self._definition_ranks[name]]
         line = self._index.lines[match.lineno - 1]
         keyword = re.compile(rf"\b(?:def|class)\s+({re.escape(name.value)})\b")
         found = keyword.search(line)
         return (match.lineno, found.start(1)) if found else None
 
-    def _calls_in_ast(self) -> dict[str, list[ast.Call]]:
-        if self._ast_calls is None:
-            found: dict[str, list[ast.Call]] = {}
-            for node in _walk_lines(self._index.tree, self._span.start, self._span.end):
-                if isinstance(node, ast.Call):
-                    name = _ast_callee_name(node.func)
-                    if name is not None:
-                        found.setdefault(name, []).append(node)
-            for calls in found.values():
-                calls.sort(key=_source_order)
-            self._ast_calls = found
-        return self._ast_calls
+    def _ast_in_span(self, kind: str, name: str) -> list[Any]:
+        """The ast calls (or definitions) of ``name`` that start inside the span, in source
+        order: a slice of the module's own index, found by bisection."""
+        key = (kind, name)
+        if key not in self._in_span:
+            by_name = self._index.cached(_AST_INDEX_KEY, lambda: _ast_index(self._index.tree))
+            lines, nodes = by_name[kind].get(name, ([], []))
+            low = bisect.bisect_left(lines, self._span.start)
+            high = bisect.bisect_right(lines, self._span.end)
+            self._in_span[key] = nodes[low:high]
+        return self._in_span[key]
+
+
+def _count(counts: dict[str, int], name: str) -> int:
+    """The rank of one more occurrence of ``name``, counted."""
+    rank = counts.get(name, 0)
+    counts[name] = rank + 1
+    return rank
 
 
 _AST_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+_AST_INDEX_KEY = "positions: ast calls and definitions by name"
+# kind -> name -> (start lines, nodes), both in source order
+AstIndex = dict[str, dict[str, tuple[list[int], list[Any]]]]
 
 
 def _source_order(call: ast.Call) -> tuple[int, int, int, int]:
@@ -111,18 +133,29 @@ def _source_order(call: ast.Call) -> tuple[int, int, int, int]:
     return call.lineno, call.col_offset, -(call.end_lineno or 0), -(call.end_col_offset or 0)
 
 
-def _walk_lines(tree: ast.AST, start: int, end: int) -> Iterator[ast.AST]:
-    """Every node inside lines start..end, skipping statements that lie outside them."""
-    stack = list(ast.iter_child_nodes(tree))
+def _ast_index(tree: ast.Module) -> AstIndex:
+    """Every named call and every definition of the module by name, built once per module
+    (walking the tree per span made the cost grow with spans x module size)."""
+    calls: dict[str, list[ast.Call]] = {}
+    definitions: dict[str, list[ast.stmt]] = {}
+    stack: list[ast.AST] = [tree]  # a stack, not recursion: the input's depth is unbounded
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.stmt) and (
-            node.end_lineno < start or first_line(node) > end  # type: ignore[operator]
-        ):
-            continue
-        if start <= getattr(node, "lineno", start) <= end:
-            yield node
+        if isinstance(node, ast.Call):
+            name = _ast_callee_name(node.func)
+            if name is not None:
+                calls.setdefault(name, []).append(node)
+        elif isinstance(node, _AST_DEFINITIONS):
+            definitions.setdefault(node.name, []).append(node)
         stack.extend(ast.iter_child_nodes(node))
+    index: AstIndex = {"call": {}, "definition": {}}
+    for name, found_calls in calls.items():
+        found_calls.sort(key=_source_order)
+        index["call"][name] = ([c.lineno for c in found_calls], found_calls)
+    for name, found_definitions in definitions.items():
+        found_definitions.sort(key=lambda node: (node.lineno, node.col_offset))
+        index["definition"][name] = ([d.lineno for d in found_definitions], found_definitions)
+    return index
 
 
 def _callee_names(func: cst.BaseExpression) -> tuple[str | None, str | None]:

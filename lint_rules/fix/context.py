@@ -68,6 +68,7 @@ class FixContext:
         self._module_names: set[str] = set()  # the fresh module-level names chosen so far
         # what goes after the module's header, in order: code made once every edit is known
         self._definitions: list[Callable[[], str]] = []
+        self._fresh: dict[tuple[cst.CSTNode, str], str] = {}  # (scope, base) -> fresh name
 
     def definitions(self) -> str:
         """The module-level code the edits need, to insert after the module's header."""
@@ -87,8 +88,12 @@ class FixContext:
         scopes included, nor any function around that one: binding it there changes nothing
         else and shadows no name of an enclosing function. Stable for a given scope."""
         functions = [node for node in self.paths[statement] if isinstance(node, cst.FunctionDef)]
-        code = self._code_of(functions[0] if functions else self.scope_of(statement))
-        return next(name for name in candidates(base) if not uses(code, name))
+        scope = functions[0] if functions else self.scope_of(statement)
+        # once per scope: searching its code per finding made N findings cost N x its size
+        if (scope, base) not in self._fresh:
+            code = self._code_of(scope)
+            self._fresh[scope, base] = next(n for n in candidates(base) if not uses(code, n))
+        return self._fresh[scope, base]
 
     def tracking_set(self) -> str:
         """The module-level set that keeps tasks alive: the module's own if it has one that
