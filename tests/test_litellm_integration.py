@@ -193,9 +193,10 @@ def test_litellm_callback_is_cancelled_reported_and_completes_once_drained(
     assert "GLOBAL_LOGGING_WORKER.flush()" in reported[0]
 
     drained = _fix_drain(script)
-    assert "    await drain_logging_tasks()\n    await GLOBAL_LOGGING_WORKER.flush()\n" in (
-        drained.read_text()
-    )
+    drained_text = drained.read_text()
+    assert "asyncio.run(_drained(main()))" in drained_text, drained_text
+    assert "await asyncio.wait_for(drain_logging_tasks(), timeout=5.0)" in drained_text
+    assert "await asyncio.wait_for(GLOBAL_LOGGING_WORKER.flush(), timeout=5.0)" in drained_text
     assert _check(drained) == []
     output = _run(drained)
     assert output.count("callback completed") == 2, output

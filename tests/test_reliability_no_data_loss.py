@@ -242,7 +242,8 @@ def test_a_failed_write_leaves_the_original_and_no_temporary_file(
 UNTOUCHED = {
     "clean.py": ("import asyncio\n\n\nasync def f():\n    await asyncio.sleep(0)\n", 0o600),
     "unfixable.py": (
-        "import asyncio\n\n\ndef f(xs):\n    [asyncio.create_task(j(x)) for x in xs]\n",
+        "import asyncio\n\n\ndef f(xs):\n    pending = set()\n"
+        "    pending.add(asyncio.create_task(j(xs)))\n",
         0o755,
     ),
     "undecodable.py": (b"import asyncio\nasyncio.create_task(x)  # caf\xe9\n", 0o640),

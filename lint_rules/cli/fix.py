@@ -1,4 +1,4 @@
-"""Rewrite files so that their asyncio tasks are kept alive (TRK101/TRK102; more on request).
+"""Rewrite files so that their asyncio tasks are kept alive (TRK101/102/104; more on request).
 
 Files are rewritten in place: atomically (a temporary file in the same directory, then a
 rename), with their encoding, BOM, newline style and permissions kept; files that need no
@@ -8,9 +8,10 @@ counted in the closing summary on stderr. Files, selection and options are confi
 left alone.
 
 Opt-in rewrites: --declare-dispatch-mode=MODE adds `dispatch_mode = "MODE"` to each callback
-class without one (TRK301); --drain awaits the drain a short-lived entry coroutine lacks
-(TRK201: the library's, imported; TRK202: asyncio.gather over the tracking set) before each
-of its returns and at the end of its body.
+class without one (TRK301); --drain runs a short-lived entry coroutine through a wrapper,
+asyncio.run(main()) -> asyncio.run(_drained(main())), that waits after main() returns, up to
+--drain-timeout seconds per wait, for the tasks left in the tracking set (TRK202) and for the
+library's drain (TRK201), then lets asyncio.run cancel what still runs.
 
 exit status: 0 done, 1 --check found something to fix, 2 a file could not be read, decoded,
 parsed or written (reported on stderr; the other files are still processed).

@@ -52,7 +52,10 @@ TRK101 = RuleInfo(
         "        _background_tasks.add(_task)\n"
         "        _task.add_done_callback(_background_tasks.discard)\n"
     ),
-    autofix="expression statements and methods chained on the fresh task",
+    autofix=(
+        "expression statements, methods chained on the fresh task, and tasks made inside an"
+        " expression (comprehension, argument, conditional, walrus), kept by a `_keep()` helper"
+    ),
 )
 TRK102 = RuleInfo(
     code="TRK102",
@@ -147,7 +150,7 @@ TRK104 = RuleInfo(
         "def schedule(loop, job):\n"
         "    loop.call_later(5, _start, job)\n"
     ),
-    autofix="",
+    autofix="lambdas, whose task is kept by a `_keep()` helper where the lambda makes it",
 )
 TRK105 = RuleInfo(
     code="TRK105",

@@ -152,10 +152,12 @@ class TaskRules(ScopedRule):
                 and callback.args
                 and calls.is_task_factory(callback.args[0].value, scopes)
             ):
-                self.report(callback, "TRK104", kind="functools.partial")
+                self.report(callback, "TRK104", no_fix=NO_SAFE_REWRITE, kind="functools.partial")
             elif calls.is_task_factory(callback, scopes) and not _is_done_callback(call):
                 # (a done callback is called with the future: ensure_future() gives it back)
-                self.report(callback, "TRK104", kind="task factory callback")
+                self.report(
+                    callback, "TRK104", no_fix=NO_SAFE_REWRITE, kind="task factory callback"
+                )
         return lambdas
 
     def _callback_argument(self, call: cst.Call, scopes: Scopes) -> cst.BaseExpression | None:
