@@ -65,7 +65,8 @@ pytestmark = pytest.mark.slow  # subprocess end-to-end runs of check, fix and fl
 GOOD = "import asyncio\n\n\ndef go():\n    asyncio.create_task(job())\n"
 GOOD_FINDING = "good.py:5:5: TRK101 "
 GOOD_FIXED = (
-    'import asyncio\nfrom typing import Any\n\n_background_tasks: "set[asyncio.Future[Any]]" = set()\n'
+    "import asyncio\nfrom typing import Any\n\n"
+    '_background_tasks: "set[asyncio.Future[Any]]" = set()\n'
     "\n\ndef go():\n"
     "    _task = asyncio.create_task(job())\n"
     "    _background_tasks.add(_task)\n"
