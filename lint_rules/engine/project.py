@@ -135,9 +135,7 @@ class Modules:
         # the trees of the modules read last (trees kept for long slow the garbage collector
         # down for the rest of the run: what the rules derive from them is kept instead)
         self._cache: OrderedDict[str, tuple[tuple[int, int], ModuleIndex | None]] = OrderedDict()
-        self._mentions: dict[
-            tuple[str, tuple[str, ...], bool], tuple[tuple[int, int] | None, bool]
-        ] = {}
+        self._matches: dict[tuple[str, re.Pattern[bytes]], tuple[tuple[int, int] | None, bool]] = {}
         self._imports: dict[
             str, tuple[tuple[int, int] | None, list[tuple[str, str | None, bool]]]
         ] = {}
@@ -147,9 +145,13 @@ class Modules:
         """The module's text holds one of ``words`` (with ``names``, not as the end of a
         longer name: ``create_task``, not ``async_create_task``): a cheap test before parsing
         the module."""
+        return self.matches(path, _words_pattern(tuple(words), names))
+
+    def matches(self, path: str, pattern: re.Pattern[bytes]) -> bool:
+        """``pattern`` matches somewhere in the module's text (read once per stamp)."""
         stamp = _stamp(path)
-        key = (path, tuple(words), names)
-        cached = self._mentions.get(key)
+        key = (path, pattern)
+        cached = self._matches.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         try:
@@ -157,12 +159,8 @@ class Modules:
                 data = stream.read()
         except OSError:
             data = b""
-        if names:
-            found = _words_pattern(tuple(words)).search(data) is not None
-        else:
-            found = any(word.encode() in data for word in words)
-        found = found and stamp is not None
-        self._mentions[key] = (stamp, found)
+        found = stamp is not None and pattern.search(data) is not None
+        self._matches[key] = (stamp, found)
         return found
 
     def imports_of(self, path: str) -> list[tuple[str, str | None, bool]]:
@@ -208,8 +206,9 @@ class Modules:
 
 
 @functools.lru_cache(maxsize=64)
-def _words_pattern(words: tuple[str, ...]) -> re.Pattern[bytes]:
-    return re.compile(rb"(?<![\w])(?:" + b"|".join(re.escape(w.encode()) for w in words) + b")")
+def _words_pattern(words: tuple[str, ...], names: bool) -> re.Pattern[bytes]:
+    alternatives = b"|".join(re.escape(w.encode()) for w in words)
+    return re.compile((rb"(?<![\w])(?:" if names else b"(?:") + alternatives + b")")
 
 
 def _stamp(path: str) -> tuple[int, int] | None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,11 +67,8 @@ class ProjectCallbacks:
         self.settings = settings
         self.registries = frozenset(litellm.REGISTRIES)
         self.configured = frozenset(configured_names(settings.callback_registries))
-        # what a module that registers names: a registry, the manager, setattr
-        self.words = (
-            *last_names([*litellm.REGISTRIES, *settings.callback_registries]),
-            litellm.MANAGER.rsplit(".", 1)[-1],
-            "setattr",
+        self.shapes = _registration_shapes(
+            last_names([*litellm.REGISTRIES, *settings.callback_registries])
         )
         self._found: dict[Node, Registered | None] = {}
 
@@ -152,11 +150,25 @@ class ProjectCallbacks:
                     yield target, None
 
     def _load(self, path: str) -> ModuleIndex | None:
-        """The module's tree, when its text names a registry (else it registers nothing
-        itself, and only the modules it imports are followed)."""
-        if not MODULES.mentions(path, self.words):
+        """The module's tree, when its text shows a registration (else it registers nothing
+        itself, and only the modules it imports are followed): most modules of a library
+        that names its callbacks everywhere are never parsed."""
+        if not MODULES.matches(path, self.shapes):
             return None
         return MODULES.load(path, self.settings.src)
+
+
+def _registration_shapes(registries: Sequence[str]) -> re.Pattern[bytes]:
+    """What the text of a statement that registers shows (a superset of what
+    ``_ModuleRegistrations`` reads from the tree): a registry appended, extended, inserted
+    into, assigned or added to (``callbacks.append(``, ``callbacks = [``, ``callbacks +=``),
+    the manager's ``add_litellm_*()``, or a ``setattr(`` whose arguments name a registry."""
+    names = b"|".join(re.escape(name.encode()) for name in registries)
+    manager = re.escape(litellm.MANAGER.rsplit(".", 1)[-1].encode())
+    return re.compile(
+        rb"\b(?:" + names + rb")\s*(?:\.\s*(?:append|extend|insert)\b|\+?=(?!=))"
+        rb"|" + manager + rb"|\bsetattr\s*\([^)]*?\b(?:" + names + rb")\b"
+    )
 
 
 def _function_node(project: Project, qualified: str, importer: str) -> Node | None:

@@ -90,7 +90,7 @@ class TaskCalls:
         if isinstance(func, cst.Attribute) and func.attr.value == "create_task":
             if self.is_event_loop(func.value, scopes):
                 return CallKind.TASK
-        if self.returns(call, scopes) is Returns.TASK:
+        if self.returns(call, scopes, tasks_only=True) is Returns.TASK:
             return CallKind.TASK  # a helper of the module that returns a fresh task
         if isinstance(func, cst.Attribute):
             if self._method_qualname(func, scopes) in self.factories:
@@ -99,7 +99,7 @@ class TaskCalls:
 
     # -- the module's own functions ----------------------------------------------------
 
-    def callees(self, call: cst.Call, scopes: Scopes) -> list[Callee]:
+    def callees(self, call: cst.Call, scopes: Scopes, *, tasks_only: bool = False) -> list[Callee]:
         """The functions of the project ``call`` runs: a function of the module or one it
         imports from another module of the project, by its name; a method through
         ``self``/``cls`` or a receiver annotated or constructed as a class of the project.
@@ -124,12 +124,18 @@ class TaskCalls:
                     found = summaries.method(cls, method)
                     return [summaries.callee(found)] if found is not None else []
                 qualified = self.names.qualname_of_parts([name], scopes)
-                return summaries.first_party(f"{qualified}.{method}") if qualified else []
+                if qualified is None:
+                    return []
+                return summaries.first_party(f"{qualified}.{method}", tasks_only=tasks_only)
         qualified = self.names.qualname(func, scopes)
-        return summaries.first_party(qualified) if qualified is not None else []
+        if qualified is None:
+            return []
+        return summaries.first_party(qualified, tasks_only=tasks_only)
 
-    def returns(self, call: cst.Call, scopes: Scopes) -> Returns:
-        callees = self.callees(call, scopes)
+    def returns(self, call: cst.Call, scopes: Scopes, *, tasks_only: bool = False) -> Returns:
+        """What ``call`` gives back, as far as the project's code tells; with
+        ``tasks_only``, only whether that is a task (fewer other modules are read)."""
+        callees = self.callees(call, scopes, tasks_only=tasks_only)
         return self.summaries.returns(callees) if callees else Returns.UNKNOWN
 
     def _receiver_class(self, name: str, scopes: Scopes) -> str | None:

@@ -84,6 +84,28 @@ def module_factories(module_path: str, settings: Settings) -> frozenset[str]:
     return module_summaries(index, settings).task_factories
 
 
+@functools.lru_cache(maxsize=65536)
+def may_make_tasks(module_path: str, attribute: str, settings: Settings, depth: int = 0) -> bool:
+    """What ``attribute`` names in a project module may return a task: the module's text
+    names a task API, or it imports the name from another module that may (a re-export).
+    Read from the text: a module that does neither is not parsed to ask whether a call of
+    it makes a task. (A function that only returns what a factory of a third module gives
+    back is missed: the price of not parsing every module a file imports.)"""
+    if MODULES.mentions(module_path, _task_words(settings), names=True):
+        return True
+    head, _, rest = attribute.partition(".")
+    if not head or depth > 3:
+        return False
+    for qualified, local, named in MODULES.imports_of(module_path):
+        if named and (local or qualified.rsplit(".", 1)[-1]) == head:
+            found = Project.of(module_path, settings.src).resolve(qualified, module_path)
+            if found is None:
+                return False
+            inner = ".".join(part for part in (found[1], rest) if part)
+            return may_make_tasks(found[0], inner, settings, depth + 1)
+    return False
+
+
 def _task_words(settings: Settings) -> tuple[str, ...]:
     """What a module that defines a task factory holds (``Task(`` for ``asyncio.Task(c)``)."""
     return ("create_task", "ensure_future", "Task(", *last_names(settings.task_factories))

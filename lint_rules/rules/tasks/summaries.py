@@ -43,6 +43,7 @@ from lint_rules.rules.asyncio_api import (
     TASKGROUP_TYPES,
 )
 from lint_rules.rules.tasks.codes import trigger
+from lint_rules.rules.tasks.imports import may_make_tasks
 from lint_rules.rules.tasks.loops import module_loops
 from lint_rules.settings import Settings
 
@@ -199,10 +200,18 @@ class Summaries:
     def callee(self, function: FunctionNode) -> Callee:
         return Callee(self, function)
 
-    def first_party(self, qualified: str, depth: int = 0) -> list[Callee]:
+    def first_party(
+        self, qualified: str, depth: int = 0, *, tasks_only: bool = False
+    ) -> list[Callee]:
         """The function (or the method, for a class's qualified name followed by a method)
         another module of the project defines under ``qualified``, as this module's imports
-        name it; a name that module imports in turn (a re-export) is followed too."""
+        name it; a name that module imports in turn (a re-export) is followed too. With
+        ``tasks_only`` (the question is only whether the call makes a task), a module whose
+        text cannot make one is not read."""
+        if tasks_only and self.index.project is not None:
+            target = self.index.project.resolve(qualified, self.index.path)
+            if target is None or not may_make_tasks(*target, self.settings):
+                return []
         found = self.index.first_party(qualified, self.settings.src)
         if found is None:
             return []
