@@ -125,3 +125,59 @@ def test_a_dense_import_graph_is_walked_once_per_question(tmp_path: Path) -> Non
     assert [(f.line, f.code) for f in findings] == [(10, "TRK201")]
     assert "m11.py" in findings[0].message
     assert len(visits) == len(set(visits)) <= size + 1, visits
+
+
+def test_only_modules_whose_text_can_answer_are_parsed(tmp_path: Path) -> None:
+    """A module that names LiteLLM's registries without registering, one whose text names
+    no task API, and one that defines no plain ``def`` of the name imported from it (a task
+    factory is one) are never parsed; a registration written over several lines still
+    is, and is found."""
+    from lint_rules.engine.project import MODULES
+    from lint_rules.rules.callbacks import imports
+
+    (tmp_path / "pyproject.toml").write_text("")
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "settings.py").write_text(
+        "import litellm\n\n\ndef current(kwargs):\n"
+        '    return kwargs.get("callbacks") or litellm.callbacks\n'
+    )
+    (package / "labels.py").write_text("def label(value):\n    return str(value)\n")
+    (package / "jobs.py").write_text(  # a task API, but no plain `def refresh`
+        "import asyncio\n\n\nasync def refresh():\n"
+        "    await asyncio.create_task(asyncio.sleep(0))\n"
+    )
+    (package / "billing.py").write_text(
+        "import litellm\nfrom litellm.integrations.custom_logger import CustomLogger\n\n\n"
+        "class Billing(CustomLogger):\n"
+        "    async def async_log_success_event(self, *args):\n        pass\n\n\n"
+        'setattr(\n    litellm,\n    "callbacks",\n    [Billing()],\n)\n'
+    )
+    script = tmp_path / "run.py"
+    source = (
+        "import asyncio\n\nimport litellm\n\nfrom app import settings\n"
+        "from app.labels import label\nfrom app.jobs import refresh\nfrom app import billing\n\n\n"
+        "async def main():\n    label(settings)\n"
+        "    await asyncio.create_task(asyncio.sleep(0))\n"
+        "    await litellm.acompletion(model='m', messages=[])\n\n\nasyncio.run(main())\n"
+    )
+    script.write_text(source)
+    parsed: list[str] = []
+    load = type(MODULES).load
+
+    def recorded(self: object, path: str, src: object) -> object:
+        parsed.append(Path(path).name)
+        return load(self, path, src)  # type: ignore[arg-type]
+
+    imports._PROJECTS.clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(type(MODULES), "load", recorded)
+            findings = analyze(source, path=str(script))
+    finally:
+        imports._PROJECTS.clear()
+    assert [(f.line, f.code) for f in findings] == [(17, "TRK201")]
+    assert "billing.py" in findings[0].message
+    assert "billing.py" in parsed
+    assert not {"settings.py", "labels.py", "jobs.py"} & set(parsed), parsed

@@ -10,6 +10,7 @@ names a task-making call, and then summarised like the module's own functions
 from __future__ import annotations
 
 import functools
+import re
 
 from lint_rules.engine.project import MODULES, Project, imported_names
 from lint_rules.engine.triggers import last_names
@@ -53,7 +54,10 @@ def imported_factory_words(
 def _is_factory(module_path: str, name: str, settings: Settings, depth: int) -> bool:
     """``name`` of the module is a task factory it defines, or one it imports from another
     module of the project (a re-export in ``__init__.py``)."""
-    if name in module_factories(module_path, settings):
+    # a factory is a plain `def`: a module without one of that name is not parsed for it
+    if MODULES.matches(module_path, _plain_def(name)) and name in module_factories(
+        module_path, settings
+    ):
         return True
     if depth > 3:
         return False
@@ -104,6 +108,13 @@ def may_make_tasks(module_path: str, attribute: str, settings: Settings, depth: 
             inner = ".".join(part for part in (found[1], rest) if part)
             return may_make_tasks(found[0], inner, settings, depth + 1)
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_def(name: str) -> re.Pattern[bytes]:
+    return re.compile(
+        rb"(?<![\w])(?<!async )def[ \t]+" + re.escape(name.encode()) + rb"[ \t]*[(\[]"
+    )
 
 
 def _task_words(settings: Settings) -> tuple[str, ...]:
