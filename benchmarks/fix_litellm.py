@@ -2,7 +2,10 @@
 that every file still compiles, that the package re-lints with no fixable finding, and that a
 second run changes nothing. Prints the figures that benchmarks/README.md records.
 
-    python benchmarks/fix_litellm.py [-j N] [--drain] [--declare-dispatch-mode=MODE]
+    python benchmarks/fix_litellm.py [-j N] [--drain] [--declare-dispatch-mode=MODE] [--judged]
+
+With ``--judged`` the same runs on every package of the judged corpus (``corpus.py``), and a
+last table gives the share of TRK1xx findings fixed per package.
 
 The opt-in options are passed on to `lint-rules fix`; "fixable" after the fix means fixable
 with the options of the run (e.g. TRK301 is fixable only with --declare-dispatch-mode).
@@ -60,22 +63,20 @@ def compiles(path: Path) -> bool:
     return True
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--drain", action="store_true")
-    parser.add_argument("--declare-dispatch-mode", choices=DISPATCH_MODES)
-    args = parser.parse_args()
+def fix_copy(
+    name: str, original: Path, args: argparse.Namespace
+) -> tuple[bool, Counter[str], Counter[str]]:
+    """Fix a copy of ``original`` (an import package directory) in place and check it;
+    print the figures. Returns (all checks hold, fixes applied by code, left by code)."""
     options = {"drain": args.drain, "declare_dispatch_mode": args.declare_dispatch_mode}
     opt_ins = ["--drain"] * args.drain
     if args.declare_dispatch_mode:
         opt_ins.append(f"--declare-dispatch-mode={args.declare_dispatch_mode}")
-    original = package()
     with tempfile.TemporaryDirectory() as directory:
-        copy = Path(directory) / "litellm"
+        copy = Path(directory) / original.name
         shutil.copytree(original, copy)
         command = [sys.executable, "-m", "lint_rules", "fix", "-j", str(args.jobs), *opt_ins]
-        print("$", " ".join(command[2:]), "<copy of litellm/>")
+        print(f"## {name}\n\n$", " ".join(command[2:]), f"<copy of {original.name}/>")
         started = time.perf_counter()
         first = subprocess.run([*command, str(copy)], capture_output=True, text=True)
         elapsed = time.perf_counter() - started
@@ -98,16 +99,68 @@ def main() -> int:
         check = [*command, "--check", str(copy)]
         second = subprocess.run(check, capture_output=True, text=True)
 
+    left = Counter(f.code for f in relint)
     print(f"files: {len(files)}, changed: {len(changed)}")
     print(f"fixes applied by code: {dict(sorted((+fixed_by_code).items()))}")
     print(f"compile: {len(compiled)} files before, {len(compiled) - len(broken)} of them after")
     print(
         f"re-lint: {len(relint)} findings, {len(fixable)} fixable, by code:",
-        dict(sorted(Counter(f.code for f in relint).items())),
+        dict(sorted(left.items())),
     )
-    print(f"second run (--check): exit {second.returncode}, {second.stderr.strip()}")
+    print(f"second run (--check): exit {second.returncode}, {second.stderr.strip()}\n")
     ok = not broken and not fixable and second.returncode == 0 and not second.stdout
-    return 0 if ok and first.returncode == 0 else 1
+    return ok and first.returncode == 0, +fixed_by_code, left
+
+
+def _tasks_share(fixed: Counter[str], left: Counter[str], *, excluded: tuple[str, ...] = ()) -> str:
+    """Fixed / all TRK1xx findings (fixed + left), leaving out the ``excluded`` codes."""
+
+    def counts(counter: Counter[str]) -> int:
+        return sum(
+            n for code, n in counter.items() if code.startswith("TRK1") and code not in excluded
+        )
+
+    done, total = counts(fixed), counts(fixed) + counts(left)
+    return f"{done}/{total} = {100 * done / total:.1f}%" if total else "-"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--drain", action="store_true")
+    parser.add_argument("--declare-dispatch-mode", choices=DISPATCH_MODES)
+    parser.add_argument(
+        "--judged", action="store_true", help="also every package of the judged corpus"
+    )
+    args = parser.parse_args()
+    targets = [(f"litellm {VERSION}", package())]
+    if args.judged:
+        from corpus import JUDGED_PINS, prepare
+
+        targets += [(p.label, p.root) for p in prepare(JUDGED_PINS)]
+    all_ok, fixed, left = True, Counter[str](), Counter[str]()
+    rows = []
+    for name, root in targets:
+        ok, fixed_here, left_here = fix_copy(name, root, args)
+        all_ok &= ok
+        fixed += fixed_here
+        left += left_here
+        rows.append((name, fixed_here, left_here, ok))
+    print(
+        "| package | TRK1xx fixed | TRK1xx left | fixed / all TRK1xx | without TRK103/106 "
+        "| checks |"
+    )
+    print("|---|---:|---:|---:|---:|---|")
+    for name, fixed_here, left_here, ok in [*rows, ("**total**", fixed, left, all_ok)]:
+        tasks_fixed = sum(n for c, n in fixed_here.items() if c.startswith("TRK1"))
+        tasks_left = sum(n for c, n in left_here.items() if c.startswith("TRK1"))
+        print(
+            f"| {name} | {tasks_fixed} | {tasks_left} | {_tasks_share(fixed_here, left_here)} "
+            f"| {_tasks_share(fixed_here, left_here, excluded=('TRK103', 'TRK106'))} "
+            f"| {'hold' if ok else 'FAIL'} |"
+        )
+    print("left by code:", dict(sorted(left.items())))
+    return 0 if all_ok else 1
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 from lint_rules import rules
 from lint_rules.cli import config, output
 from lint_rules.cli.console import error, warn
-from lint_rules.cli.files import DecodeError, decode_source, python_files
+from lint_rules.cli.files import DecodeError, decode_source, python_files, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.engine.info import failure
 from lint_rules.engine.source import physical_line, split_lines
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         error(problem)
     checked = 0
-    for name, data in _inputs(STDIN in paths, stdin_name, files, problems):
+    for name, data in _inputs(STDIN in paths, stdin_name, files, problems, args.max_file_size):
         checked += 1
         results.extend(checker.check(name, data))
     if not checked and not problems:
@@ -110,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _inputs(
-    read_stdin: bool, stdin_name: str, files: Iterable[Path], problems: list[str]
+    read_stdin: bool,
+    stdin_name: str,
+    files: Iterable[Path],
+    problems: list[str],
+    max_mib: int,
 ) -> Iterator[tuple[str, bytes]]:
     """(name to report, bytes) for every file to check; unreadable ones go to ``problems``
     and to stderr, and the run goes on."""
@@ -118,7 +122,7 @@ def _inputs(
         yield stdin_name, sys.stdin.buffer.read()
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_file(path, max_mib)
         except OSError as reading:
             problem = f"{path}: cannot read it ({reading.strerror}); fix it or --exclude it"
             problems.append(problem)

@@ -28,6 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
+from lint_rules.cli.files import DEFAULT_MAX_MIB
 from lint_rules.cli.selection import DEFAULT_SELECT, Selection, checked_selectors
 from lint_rules.settings import (
     OPTIONS,
@@ -161,6 +162,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip excluded files even when they are named explicitly (pre-commit names them)",
     )
+    files.add_argument(
+        "--max-file-size",
+        metavar="MIB",
+        type=_size_in_mib,
+        default=DEFAULT_MAX_MIB,
+        help=f"skip, with an error, files larger than this many MiB (default: {DEFAULT_MAX_MIB})",
+    )
     selection = parser.add_argument_group(
         "rule selection", "codes or prefixes of codes, comma-separated (TRK1 = TRK101-TRK106)"
     )
@@ -175,6 +183,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     for option in OPTIONS:
         options.add_argument(option.flag, metavar=option.metavar, help=option.help)
+
+
+def _size_in_mib(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number of MiB")
+    return value
 
 
 def from_arguments(

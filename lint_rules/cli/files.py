@@ -5,11 +5,17 @@ following symlinks (so link loops cannot trap us), skipping the usual tool and e
 directories and whatever ``.gitignore`` files exclude — those inside the walked tree and those
 above it up to the repository root, plus ``.git/info/exclude``, and FIFOs, sockets and
 devices (reading one could block the run forever). Explicitly named files are always taken
-(pre-commit names every file it wants checked).
+(pre-commit names every file it wants checked). A symlink met in a walk whose target lies
+outside the directory walked is skipped, as Black does: ``fix`` never writes outside the
+paths it is given unless a link is named explicitly.
+
+Reading a file named explicitly that is not a regular file (a FIFO, a device behind a
+symlink), or one larger than ``--max-file-size``, is a one-line error, not a hang.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -44,6 +50,23 @@ DEFAULT_EXCLUDES = (
 )
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+DEFAULT_MAX_MIB = 32  # LiteLLM's largest module is under 1 MiB
+
+
+def read_file(path: Path, max_mib: int = DEFAULT_MAX_MIB) -> bytes:
+    """The bytes of a regular file of at most ``max_mib`` MiB. Raises ``OSError`` (with a
+    ``strerror`` that says what to do) for anything else: a FIFO is opened without waiting
+    for a writer and refused, a device is never read."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file, but a FIFO, socket or device")
+        if info.st_size > max_mib * 1024 * 1024:
+            raise OSError(
+                errno.EFBIG, f"larger than {max_mib} MiB; raise --max-file-size to read it"
+            )
+        return stream.read()
 
 
 @dataclass(frozen=True)
@@ -158,6 +181,7 @@ def _walk(
     # whatever form (relative, with "..") the path was given in
     absolute_root = Path(os.path.abspath(root))
     inherited: dict[Path, _Ignores] = {root: ignores_above}
+    real_root = os.path.realpath(root)
     for directory, subdirectories, files in os.walk(root, followlinks=False):
         base = Path(directory)
         absolute = absolute_root / base.relative_to(root)
@@ -175,8 +199,20 @@ def _walk(
                 Path(file_name).suffix in PYTHON_SUFFIXES
                 and not _excluded(absolute / file_name, False, defaults, extras, ignores)
                 and not _is_special(base / file_name)
+                and not _links_outside(base / file_name, real_root)
             ):
                 yield base / file_name
+
+
+def _links_outside(path: Path, real_root: str) -> bool:
+    """A symlink whose target is not under the (real) directory being walked."""
+    if not path.is_symlink():
+        return False
+    target = os.path.realpath(path)
+    try:
+        return os.path.commonpath([target, real_root]) != real_root
+    except ValueError:  # another drive
+        return True
 
 
 def _is_special(path: Path) -> bool:

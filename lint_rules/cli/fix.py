@@ -85,7 +85,13 @@ def run(args: argparse.Namespace) -> int:
         error(str(problem))
         return 2
     mode = "diff" if args.diff else "check" if args.check else "write"
-    job = Job(configuration.settings, configuration.selection(), fix_options(args), mode)
+    job = Job(
+        configuration.settings,
+        configuration.selection(),
+        fix_options(args),
+        mode,
+        args.max_file_size,
+    )
     files, missing = python_files(paths, configuration, force_exclude=args.force_exclude)
     for problem in missing:
         error(problem)

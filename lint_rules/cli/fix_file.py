@@ -23,7 +23,7 @@ from libcst.codemod import (
 from lint_rules import rules
 from lint_rules.cli.atomic import FileError, write_atomically
 from lint_rules.cli.console import one_line
-from lint_rules.cli.files import DecodeError, decode_source
+from lint_rules.cli.files import DEFAULT_MAX_MIB, DecodeError, decode_source, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.cli.workers import NoDeepStack, whole_parse_turn, with_deep_stack
 from lint_rules.codemod import SCRATCH_KEY, TrackTasks
@@ -46,6 +46,7 @@ class Job:
     selection: Selection
     options: dict[str, Any]
     mode: str  # "write", "diff" or "check"
+    max_mib: int = DEFAULT_MAX_MIB  # larger files are not read
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def lost(path: Path) -> FileResult:
 
 def _fix_file(path: Path, job: Job) -> FileResult:
     try:
-        data = path.read_bytes()
+        data = read_file(path, job.max_mib)
     except OSError as error:
         raise FileError(f"cannot read it: {error.strerror or error}") from error
     encoding, text = _decode(data)
