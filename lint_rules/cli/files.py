@@ -205,8 +205,9 @@ def _walk(
 
 
 def _links_outside(path: Path, real_root: str) -> bool:
-    """A symlink whose target is not under the (real) directory being walked."""
-    if not path.is_symlink():
+    """A symlink whose target exists and is not under the (real) directory being walked
+    (a dangling link or a loop is kept: reading it reports why)."""
+    if not path.is_symlink() or not path.exists():
         return False
     target = os.path.realpath(path)
     try:
