@@ -136,6 +136,9 @@ class Modules:
         # down for the rest of the run: what the rules derive from them is kept instead)
         self._cache: OrderedDict[str, tuple[tuple[int, int], ModuleIndex | None]] = OrderedDict()
         self._matches: dict[tuple[str, re.Pattern[bytes]], tuple[tuple[int, int] | None, bool]] = {}
+        self._findall: dict[
+            tuple[str, re.Pattern[bytes]], tuple[tuple[int, int] | None, frozenset[str]]
+        ] = {}
         self._imports: dict[
             str, tuple[tuple[int, int] | None, list[tuple[str, str | None, bool]]]
         ] = {}
@@ -154,13 +157,21 @@ class Modules:
         cached = self._matches.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        try:
-            with open(path, "rb") as stream:
-                data = stream.read()
-        except OSError:
-            data = b""
-        found = stamp is not None and pattern.search(data) is not None
+        found = stamp is not None and pattern.search(_read_bytes(path)) is not None
         self._matches[key] = (stamp, found)
+        return found
+
+    def findall(self, path: str, pattern: re.Pattern[bytes]) -> frozenset[str]:
+        """The first group of every match of ``pattern`` in the module's text (read once
+        per stamp): one scan answers every later question about the names it finds."""
+        stamp = _stamp(path)
+        key = (path, pattern)
+        cached = self._findall.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        data = _read_bytes(path) if stamp is not None else b""
+        found = frozenset(m.decode("utf-8", "replace") for m in pattern.findall(data))
+        self._findall[key] = (stamp, found)
         return found
 
     def imports_of(self, path: str) -> list[tuple[str, str | None, bool]]:
@@ -209,6 +220,14 @@ class Modules:
 def _words_pattern(words: tuple[str, ...], names: bool) -> re.Pattern[bytes]:
     alternatives = b"|".join(re.escape(w.encode()) for w in words)
     return re.compile((rb"(?<![\w])(?:" if names else b"(?:") + alternatives + b")")
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError:
+        return b""
 
 
 def _stamp(path: str) -> tuple[int, int] | None:

@@ -55,23 +55,23 @@ def _is_factory(module_path: str, name: str, settings: Settings, depth: int) -> 
     """``name`` of the module is a task factory it defines, or one it imports from another
     module of the project (a re-export in ``__init__.py``)."""
     # a factory is a plain `def`: a module without one of that name is not parsed for it
-    if MODULES.matches(module_path, _plain_def(name)) and name in module_factories(
+    if name in MODULES.findall(module_path, _PLAIN_DEFS) and name in module_factories(
         module_path, settings
     ):
         return True
-    if depth > 3:
-        return False
-    reexported = [  # read from the text: no parse
-        qualified
-        for qualified, local, named in MODULES.imports_of(module_path)
-        if named and (local or qualified.rsplit(".", 1)[-1]) == name
-    ]
-    if not reexported:
-        return False
-    found = Project.of(module_path, settings.src).resolve(reexported[0], module_path)
+    found = _reexported(module_path, name, settings) if depth <= 3 else None
     if found is None or "." in found[1] or not found[1]:
         return False
     return _is_factory(found[0], found[1], settings, depth + 1)
+
+
+def _reexported(module_path: str, name: str, settings: Settings) -> tuple[str, str] | None:
+    """Where the name the module imports as ``name`` lives (read from the text: no parse),
+    as ``Project.resolve`` gives it; None if the module imports no such name."""
+    for qualified, local, named in MODULES.imports_of(module_path):
+        if named and (local or qualified.rsplit(".", 1)[-1]) == name:
+            return Project.of(module_path, settings.src).resolve(qualified, module_path)
+    return None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -98,23 +98,15 @@ def may_make_tasks(module_path: str, attribute: str, settings: Settings, depth: 
     if MODULES.mentions(module_path, _task_words(settings), names=True):
         return True
     head, _, rest = attribute.partition(".")
-    if not head or depth > 3:
+    found = _reexported(module_path, head, settings) if head and depth <= 3 else None
+    if found is None:
         return False
-    for qualified, local, named in MODULES.imports_of(module_path):
-        if named and (local or qualified.rsplit(".", 1)[-1]) == head:
-            found = Project.of(module_path, settings.src).resolve(qualified, module_path)
-            if found is None:
-                return False
-            inner = ".".join(part for part in (found[1], rest) if part)
-            return may_make_tasks(found[0], inner, settings, depth + 1)
-    return False
+    inner = ".".join(part for part in (found[1], rest) if part)
+    return may_make_tasks(found[0], inner, settings, depth + 1)
 
 
-@functools.lru_cache(maxsize=4096)
-def _plain_def(name: str) -> re.Pattern[bytes]:
-    return re.compile(
-        rb"(?<![\w])(?<!async )def[ \t]+" + re.escape(name.encode()) + rb"[ \t]*[(\[]"
-    )
+# the name of every plain (not async) `def` of a module, methods included
+_PLAIN_DEFS = re.compile(rb"(?<![\w])(?<!async )def[ \t]+([^\s(\[:]+)[ \t]*[(\[]")
 
 
 def _task_words(settings: Settings) -> tuple[str, ...]:
