@@ -119,4 +119,6 @@ def test_a_symlink_out_of_the_walked_tree_is_skipped(command: str, tmp_path: Pat
     assert (command == "fix") == _fixed(tree / "own.py")
     # named explicitly, a link is followed: the user asked for that file
     run = lint_rules(capsys, command, "--isolated", str(tree / "link.py"))
+    assert run.status == (1 if command == "check" else 0)
+    assert (command == "check") == ("link.py:5:5: TRK101" in run.out)
     assert (command == "fix") == _fixed(outside / "target.py")
