@@ -68,9 +68,7 @@ def map_in_order(
         except BrokenProcessPool:  # a worker was killed: what it had not finished is lost
             for item in items[done:]:
                 yield lost(item)
-        if stop.value:
-            pool.shutdown(cancel_futures=True)
-    if stop.value:
+    if stop.value:  # the pool has shut down: the items left were skipped, each in a moment
         raise KeyboardInterrupt
 
 
