@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lint_rules import __version__
+from lint_rules.engine.info import failure
+from lint_rules.engine.source import DecodeError, decode_source
 from lint_rules.rules import may_matter
 from lint_rules.settings import OPTIONS, Settings, split_list
 
@@ -67,7 +69,33 @@ class Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         source = "".join(self.lines)
+        undecodable = self._undecodable(source)
+        if undecodable is not None:
+            yield (
+                undecodable.line,
+                undecodable.col,
+                f"{undecodable.code} {undecodable.message}",
+                type(self),
+            )
+            return
         if not may_matter(source, self.settings, self.path):
             return
         for finding in _load_engine()(source, self.settings, tree=self.tree, path=self.path):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+    def _undecodable(self, source: str) -> Finding | None:
+        """TRK000 for a file Python cannot decode, as ``lint-rules check`` reports it: flake8
+        reads such a file as Latin-1 and goes on. Only a file with a coding comment or with
+        non-ASCII text can be one, so others are not read again."""
+        if self.path is None or (
+            source.isascii() and not any("coding" in line for line in self.lines[:2])
+        ):
+            return None
+        try:
+            with open(self.path, "rb") as file:
+                decode_source(file.read())
+        except OSError:  # flake8 read it a moment ago; what it read is what we check
+            return None
+        except DecodeError as bad:
+            return failure(bad.line, bad.column, f"cannot decode it: {bad.reason}")
+        return None

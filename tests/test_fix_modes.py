@@ -111,6 +111,39 @@ def test_diff_prints_a_patch_and_writes_nothing(
     assert (root / "crlf.py").read_bytes() == (FIXTURES / "crlf.fixed.py").read_bytes()
 
 
+NEWLINES = {
+    "cr_only": b"import asyncio\r\r\rasync def go():\r    asyncio.create_task(job())\r"
+    b"    return 1\r",
+    "mixed": b"import asyncio\n\r\nasync def go():\r    asyncio.create_task(job())\r\n"
+    b"    x = 1\n    return x\r",
+}
+
+
+@pytest.mark.parametrize("tool", [["patch", "-p0", "--binary", "-s"], ["git", "apply", "-"]])
+@pytest.mark.parametrize("name", sorted(NEWLINES))
+def test_diff_of_cr_and_mixed_newlines_applies_as_fix_writes_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    tool: list[str],
+) -> None:
+    """patch and git apply split lines at \\n only: a lone CR stays inside its line."""
+    if shutil.which(tool[0]) is None:
+        pytest.skip(f"{tool[0]} is not installed: cannot apply the diff")
+    data = NEWLINES[name]
+    tree(tmp_path, {"x.py": data, "written/x.py": data})
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "--diff", "x.py")
+    assert status == 0 and (tmp_path / "x.py").read_bytes() == data
+    applied = subprocess.run(tool, input=out.encode(), cwd=tmp_path, capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+    assert run(capsys, "written/x.py")[0] == 0
+    written = (tmp_path / "written" / "x.py").read_bytes()
+    assert written.endswith(b"\r") and b"_background_tasks.add(_task)" in written
+    assert (tmp_path / "x.py").read_bytes() == written
+
+
 def _fixed(source: str, tmp_path: Path) -> str:
     other = tmp_path / "other"
     other.mkdir()

@@ -9,7 +9,8 @@ non-UTF-8 bytes, no encoding cookie              check, fix, flake8 here; also t
                                                  ``test_undecodable_files_are_a_trk000...``
                                                  and test_fix_modes.py ``test_bad_input_...``
 non-UTF-8 bytes with a cookie: the declared      check, fix, flake8 here (latin-1 cookie: valid;
-encoding, bytes invalid in it, an unknown codec  ascii cookie with UTF-8 bytes: invalid);
+encoding, bytes invalid in it, an unknown        ascii cookie with UTF-8 bytes: invalid;
+codec, a UTF-16 cookie (Python refuses it)       utf-16 cookie: refused);
                                                  unknown codec and BOM + other cookie also in
                                                  test_cli.py / test_fix_modes.py
 a UTF-8 BOM                                      check, fix, flake8 here; golden file
@@ -203,15 +204,20 @@ def valid(name: str, data: bytes, *found: tuple[int, int, str]) -> Case:
 
 
 def undecodable(name: str, data: bytes, where: str, byte: str, encoding: str) -> Case:
-    """Bytes that are not text in the file's encoding. flake8 falls back to Latin-1 and runs
-    the plugin on that text, so it reports the task call of these files."""
+    """Bytes that are not text in the file's encoding. flake8 falls back to Latin-1 and goes
+    on; the plugin reads the bytes again and reports what ``check`` reports."""
     reason = (
         f"cannot decode it: byte b'\\x{byte}' is not valid {encoding}; fix the bytes or "
         "declare the file's real encoding in a PEP 263 coding comment"
     )
-    line = int(where.split(":")[0])
+    return refused(name, data, where, reason)
+
+
+def refused(name: str, data: bytes, where: str, reason: str) -> Case:
+    """A file Python refuses to decode: TRK000 from every face, at the same place."""
+    line, column = (int(number) for number in where.split(":"))
     return Case(name, data, (f"bad.py:{where}: {TRK000}{reason}",), f"{where}: {reason}",
-                ((line, 1, "TRK101"),))  # fmt: skip
+                ((line, column, "TRK000"),))  # fmt: skip
 
 
 def unparsable(
@@ -239,6 +245,10 @@ CASES = [
     # a cookie that the bytes break
     undecodable("ascii_cookie", b"# coding: ascii\nimport asyncio\nasyncio.create_task(x)  #"
                 b" caf\xc3\xa9\n", "3:30", "c3", "ascii"),
+    # Python refuses a coding comment for an encoding that changes ASCII bytes (UTF-16, UTF-32)
+    refused("utf16_cookie", b"# coding: utf-16\n" + GOOD.encode(), "1:1", "cannot decode it: "
+            "Python refuses the coding comment's utf-16, which does not keep ASCII bytes as they "
+            "are; declare utf-8 (or another ASCII-compatible encoding)"),
     valid("bom", b"\xef\xbb\xbf" + GOOD.encode(), (5, 5, "TRK101")),
     # LF, CRLF and a lone CR (old Mac) in one file
     valid("mixed_newlines",

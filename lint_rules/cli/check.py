@@ -26,10 +26,10 @@ from pathlib import Path
 from lint_rules import rules
 from lint_rules.cli import config, output
 from lint_rules.cli.console import error, warn
-from lint_rules.cli.files import DecodeError, decode_source, python_files, read_file
+from lint_rules.cli.files import python_files, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.engine.info import failure
-from lint_rules.engine.source import physical_line, split_lines
+from lint_rules.engine.source import DecodeError, decode_source, physical_line, split_lines
 from lint_rules.settings import ConfigError, Settings
 
 STDIN = "-"

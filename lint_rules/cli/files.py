@@ -1,4 +1,4 @@
-"""Which files a run looks at, and how their bytes become text.
+"""Which files a run looks at.
 
 Paths given on the command line are expanded like Ruff does: directories are walked without
 following symlinks (so link loops cannot trap us), skipping the usual tool and environment
@@ -16,10 +16,8 @@ symlink), or one larger than ``--max-file-size``, is a one-line error, not a han
 from __future__ import annotations
 
 import errno
-import io
 import os
 import stat
-import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,36 +273,3 @@ def _gitignore(path: Path) -> pathspec.PathSpec | None:
     except OSError:
         return None
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
-
-
-class DecodeError(ValueError):
-    """Bytes that are not text in the encoding the file declares (PEP 263)."""
-
-    def __init__(self, reason: str, line: int = 1, column: int = 0) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
-        self.column = column
-
-
-def decode_source(data: bytes) -> str:
-    """Source text as Python reads it: a UTF-8 BOM or a PEP 263 coding comment picks the
-    encoding (UTF-8 otherwise). Newlines are left as they are. Raises ``DecodeError`` with the
-    position of the first bad byte."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:  # unknown codec, or a BOM that contradicts the cookie
-        raise DecodeError(f"{error}; declare an encoding Python knows (PEP 263)") from error
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1)
-        name = "utf-8" if encoding == "utf-8-sig" else encoding
-        raise DecodeError(
-            f"byte {data[error.start : error.start + 1]!r} is not valid {name}; fix the bytes "
-            "or declare the file's real encoding in a PEP 263 coding comment",
-            line,
-            column,
-        ) from error

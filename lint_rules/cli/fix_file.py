@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,12 @@ from libcst.codemod import (
 from lint_rules import rules
 from lint_rules.cli.atomic import FileError, write_atomically
 from lint_rules.cli.console import one_line
-from lint_rules.cli.files import DEFAULT_MAX_MIB, DecodeError, decode_source, read_file
+from lint_rules.cli.files import DEFAULT_MAX_MIB, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.cli.workers import NoDeepStack, whole_parse_turn, with_deep_stack
 from lint_rules.codemod import SCRATCH_KEY, TrackTasks
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding
-from lint_rules.engine.source import split_lines
+from lint_rules.engine.source import DecodeError, decode_source, split_lines
 from lint_rules.fix.apply import FixOutcome, no_fix_reason
 from lint_rules.settings import Settings
 
@@ -169,15 +170,29 @@ def _transform(path: Path, text: str, job: Job) -> tuple[FixOutcome, str]:
         raise FileError(f"internal error: {type(error).__name__}: {error}; please report it")
     outcome = scratch[SCRATCH_KEY]
     assert isinstance(outcome, FixOutcome)
-    return outcome, result.code if isinstance(result, TransformSuccess) else text
+    if not isinstance(result, TransformSuccess):
+        return outcome, text
+    code = result.code
+    if text.endswith("\r") and not code.endswith(("\r", "\n")):
+        code += "\r"  # libcst drops a file's last newline when it is a lone CR
+    return outcome, code
 
 
 def unified_diff(name: str, old: str, new: str) -> str:
-    """A unified diff that ``patch -p0`` applies (lines split as Python counts them)."""
-    lines = difflib.unified_diff(split_lines(old), split_lines(new), name, name)
+    """A unified diff that ``patch -p0`` and ``git apply`` apply. Lines are split at \\n only,
+    as those tools split them: a CR of a CRLF or a lone CR stays inside its line, so a file
+    with only CR newlines is one line, changed whole."""
+    lines = difflib.unified_diff(_lf_lines(old), _lf_lines(new), name, name)
     out = []
     for line in lines:
         out.append(line)
-        if not line.endswith(("\n", "\r")):
+        if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _lf_lines(text: str) -> list[str]:
+    return _LF_LINE.findall(text)
+
+
+_LF_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
