@@ -7,6 +7,7 @@ almost nothing.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import functools
 import gc
@@ -18,7 +19,7 @@ from lint_rules import __version__
 from lint_rules.engine.info import failure
 from lint_rules.engine.source import DecodeError, decode_source
 from lint_rules.rules import may_matter
-from lint_rules.settings import OPTIONS, Settings, split_list
+from lint_rules.settings import OPTIONS, OptionSpec, Settings, identifier_problem, split_list
 
 if TYPE_CHECKING:
     from lint_rules.engine.info import Finding
@@ -51,12 +52,15 @@ class Plugin:
     def add_options(cls, option_manager: Any) -> None:
         for option in OPTIONS:
             default = ",".join(option.default) if option.is_list else option.default
+            # argparse also runs `type` on the values of flake8's config files
+            checked = {} if option.is_list else {"type": functools.partial(_identifier, option)}
             option_manager.add_option(
                 option.flag,
                 default=default,
                 metavar=option.metavar,
                 parse_from_config=True,
                 help=f"{option.help} (flake8-task-tracking)",
+                **checked,
             )
 
     @classmethod
@@ -99,3 +103,11 @@ class Plugin:
         except DecodeError as bad:
             return failure(bad.line, bad.column, f"cannot decode it: {bad.reason}")
         return None
+
+
+def _identifier(option: OptionSpec, value: str) -> str:
+    """A bad value stops flake8 with the reason ``lint-rules`` gives (argparse adds the flag)."""
+    problem = identifier_problem(option, value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value

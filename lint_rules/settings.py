@@ -7,6 +7,7 @@ CLI flags are all generated from it, so the three can never disagree.
 from __future__ import annotations
 
 import dataclasses
+import keyword
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,16 @@ def _coerce(option: OptionSpec, value: Any, source: str) -> Any:
         ):
             return split_list(value)
         raise ConfigError(f"{source}: {option.key} must be a list of strings, got {value!r}")
-    if not isinstance(value, str) or not value.isidentifier():
-        raise ConfigError(f"{source}: {option.key} must be a Python identifier, got {value!r}")
+    problem = identifier_problem(option, value)
+    if problem is not None:
+        raise ConfigError(f"{source}: {problem}")
     return value
+
+
+def identifier_problem(option: OptionSpec, value: Any) -> str | None:
+    """Why ``value`` cannot be the name an identifier option names (a class attribute)."""
+    if not isinstance(value, str) or not value.isidentifier():
+        return f"{option.key} must be a Python identifier, got {value!r}"
+    if keyword.iskeyword(value):  # `class = "blocking"` would not compile
+        return f"{option.key} must be a Python identifier, not the keyword {value!r}"
+    return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules import __version__
+from lint_rules import __version__, rules
 from lint_rules.cli import SUBCOMMANDS
 from tests.cli_helpers import example, executable, lint_rules, run_executable, text_lines
 
@@ -331,11 +331,14 @@ def test_bad_configuration_is_one_clear_error_naming_the_key(
     assert "pyproject.toml" in line
 
 
-def test_bad_flag_value_is_an_error_naming_the_flag(project: Path, capsys) -> None:
+@pytest.mark.parametrize("value", ["not an identifier", "", "a.b", "class"])
+def test_bad_flag_value_is_an_error_naming_the_flag(project: Path, capsys, value: str) -> None:
     write(project, "app.py", DISCARDED)
-    run = lint_rules(capsys, "check", "--trk-dispatch-attribute", "not an identifier", "app.py")
-    assert run.status == 2
-    assert "--trk-dispatch-attribute" in run.err and "identifier" in run.err
+    run = lint_rules(capsys, "check", "--trk-dispatch-attribute", value, "app.py")
+    assert (run.status, run.out) == (2, "")
+    [line] = run.err.splitlines()
+    assert line.startswith("lint-rules: error: --trk-dispatch-attribute: ")
+    assert "must be a Python identifier" in line and repr(value) in line
 
 
 def test_invalid_toml_is_reported_not_skipped(project: Path, capsys) -> None:
@@ -430,3 +433,34 @@ def test_closed_stdout_pipe_is_not_a_traceback(project: Path) -> None:
     )
     assert run.out.startswith("m0.py:5:5: TRK101")
     assert run.err == ""
+
+
+def test_a_receiver_split_over_lines_reads_as_one_line_in_messages(project: Path, capsys) -> None:
+    source = "import asyncio\n\n\nasync def go():\n    asyncio \\\n        .create_task(job())\n"
+    write(project, "app.py", source + "    asyncio.get_running_loop(\n    ).create_task(job())\n")
+    run = lint_rules(capsys, "check", "app.py")
+    assert [line.split(" is discarded")[0] for line in run.out.splitlines()] == [
+        "app.py:5:5: TRK101 the task from asyncio.create_task()",
+        "app.py:7:5: TRK101 the task from asyncio.get_running_loop().create_task()",
+    ]
+
+
+def test_a_statement_continued_by_a_backslash_is_analysed_whole() -> None:
+    source = "import asyncio\n\nasyncio.ensure_future(job()); \\\n    done = 1\nx = 2\n"
+    findings = rules.analyze(source)
+    assert [(f.line, f.col, f.code) for f in findings] == [(3, 0, "TRK101")]
+    assert findings == rules.analyze(source, full=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("a\nb.py", '"a\\nb.py"'), ("tab\t.py", '"tab\\t.py"'), ("sp ace.py", "sp ace.py"),
+     ('q"\\.py', 'q"\\.py'), (os.fsdecode(b"caf\xff.py"), '"caf\\377.py"')],
+)  # fmt: skip
+def test_a_file_name_with_a_control_character_is_quoted_as_git_quotes_it(
+    project: Path, capsys, name: str, shown: str
+) -> None:
+    write(project, name, DISCARDED)
+    run = lint_rules(capsys, "check", ".")
+    [line] = run.out.splitlines()
+    assert line.startswith(f"{shown}:") and " TRK101 " in line

@@ -144,6 +144,27 @@ def test_diff_of_cr_and_mixed_newlines_applies_as_fix_writes_it(
     assert (tmp_path / "x.py").read_bytes() == written
 
 
+@pytest.mark.parametrize("tool", [["patch", "-p0", "--binary", "-s"], ["git", "apply", "-"]])
+@pytest.mark.parametrize("name", ["a\nb.py", "sp ace.py", "tab\t.py"])
+def test_diff_of_an_odd_file_name_applies(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    tool: list[str],
+) -> None:
+    """Names with a control character or a space are quoted in the headers, as git does."""
+    if shutil.which(tool[0]) is None:
+        pytest.skip(f"{tool[0]} is not installed: cannot apply the diff")
+    tree(tmp_path, {name: STATEMENT})
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "--diff", name)
+    assert status == 0 and out.startswith('--- "')
+    applied = subprocess.run(tool, input=out.encode(), cwd=tmp_path, capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+    assert (tmp_path / name).read_text() == _fixed(STATEMENT, tmp_path)
+
+
 def _fixed(source: str, tmp_path: Path) -> str:
     other = tmp_path / "other"
     other.mkdir()

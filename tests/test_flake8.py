@@ -111,3 +111,30 @@ def test_plugin_imports_libcst_only_for_files_that_can_matter(tmp_path: Path) ->
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == ["False", "False", "True", "True", "True"]
+
+
+@pytest.mark.parametrize("where", ["command line", "config file"])
+@pytest.mark.parametrize("value", ["", "not valid", "a.b", "class"])
+def test_a_bad_dispatch_attribute_stops_flake8_with_the_reason_lint_rules_gives(
+    tmp_path: Path, value: str, where: str
+) -> None:
+    (tmp_path / "app.py").write_text(DANGLING, encoding="utf-8")
+    if where == "config file":
+        (tmp_path / "setup.cfg").write_text(f"[flake8]\ntrk-dispatch-attribute = {value}\n")
+        arguments: tuple[str, ...] = ()
+    else:
+        arguments = (f"--trk-dispatch-attribute={value}",)
+    result = flake8(tmp_path, *arguments)
+    cli = subprocess.run(
+        [sys.executable, "-m", "lint_rules", "check", f"--trk-dispatch-attribute={value}", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    reason = cli.stderr.strip().split(": ", 3)[-1]  # after "lint-rules: error: --flag: "
+    assert (cli.returncode, result.returncode, result.stdout) == (2, 2, "")
+    assert reason.startswith("trk-dispatch-attribute must be a Python identifier")
+    assert result.stderr.splitlines()[-1] == (
+        f"flake8: error: argument --trk-dispatch-attribute: {reason}"
+    )

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lint_rules import rules
 from lint_rules.cli import config, output
-from lint_rules.cli.console import error, warn
+from lint_rules.cli.console import error, shown, warn
 from lint_rules.cli.files import python_files, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.engine.info import failure
@@ -124,7 +124,8 @@ def _inputs(
         try:
             data = read_file(path, max_mib)
         except OSError as reading:
-            problem = f"{path}: cannot read it ({reading.strerror}); fix it or --exclude it"
+            reason = f"cannot read it ({reading.strerror}); fix it or --exclude it"
+            problem = f"{shown(str(path))}: {reason}"
             problems.append(problem)
             error(problem)
         else:

@@ -4,6 +4,7 @@ counts in words, and the progress line of long runs on a terminal."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from typing import TextIO
@@ -21,6 +22,29 @@ def warn(message: str) -> None:
 
 def one_line(message: str) -> str:
     return " ".join(message.split())
+
+
+def shown(path: str, *, quote_spaces: bool = False) -> str:
+    """``path`` as one field of one output line. A name holding a control character (a
+    newline, a tab) or bytes that are not UTF-8 is quoted the way git quotes file names: in
+    double quotes, with C escapes and octal bytes, which ``git apply`` and ``patch`` read.
+    ``quote_spaces``: a name with a space too (``patch`` ends an unquoted name there)."""
+    if not _NEEDS_QUOTES.search(path) and not (quote_spaces and " " in path):
+        return path
+    return '"' + _QUOTED.sub(_escape, path) + '"'
+
+
+_NEEDS_QUOTES = re.compile(r"[\x00-\x1f\x7f\udc80-\udcff]")
+_QUOTED = re.compile(r'[\x00-\x1f\x7f"\\\udc80-\udcff]')
+_C_ESCAPES = {"\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f", "\r": "r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _C_ESCAPES or char in '"\\':
+        return "\\" + _C_ESCAPES.get(char, char)
+    byte = ord(char) - 0xDC00 if ord(char) >= 0xDC80 else ord(char)  # surrogateescape: the byte
+    return f"\\{byte:03o}"
 
 
 def count(number: int, noun: str) -> str:

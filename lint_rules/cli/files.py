@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import pathspec
 
+from lint_rules.cli.console import shown
+
 if TYPE_CHECKING:
     from lint_rules.cli.config import Config
 
@@ -140,7 +142,7 @@ def python_files(
     problems: list[str] = []
     for item in found:
         if isinstance(item, Missing):
-            problems.append(f"{item.path}: no such file or directory; check the path")
+            problems.append(f"{shown(str(item.path))}: no such file or directory; check the path")
         else:
             files.append(item)
     return files, problems

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from lint_rules import rules
 from lint_rules.cli import config
-from lint_rules.cli.console import Progress, count, error, warn
+from lint_rules.cli.console import Progress, count, error, shown, warn
 from lint_rules.cli.files import python_files
 from lint_rules.settings import ConfigError
 
@@ -114,12 +114,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(result: FileResult, mode: str) -> None:
     if result.error is not None:
-        error(f"{result.path}: {result.error}")
+        error(f"{shown(result.path)}: {result.error}")
     elif result.changed and mode == "diff":
         sys.stdout.write(result.diff)
     elif result.changed:
         verb = "would fix" if mode == "check" else "fixed"
-        print(f"{verb} {result.path} ({count(result.fixed, 'finding')})")
+        print(f"{verb} {shown(result.path)} ({count(result.fixed, 'finding')})")
     sys.stdout.flush()
 
 

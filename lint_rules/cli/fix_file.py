@@ -23,7 +23,7 @@ from libcst.codemod import (
 
 from lint_rules import rules
 from lint_rules.cli.atomic import FileError, write_atomically
-from lint_rules.cli.console import one_line
+from lint_rules.cli.console import one_line, shown
 from lint_rules.cli.files import DEFAULT_MAX_MIB, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.cli.workers import NoDeepStack, whole_parse_turn, with_deep_stack
@@ -182,6 +182,7 @@ def unified_diff(name: str, old: str, new: str) -> str:
     """A unified diff that ``patch -p0`` and ``git apply`` apply. Lines are split at \\n only,
     as those tools split them: a CR of a CRLF or a lone CR stays inside its line, so a file
     with only CR newlines is one line, changed whole."""
+    name = shown(name, quote_spaces=True)
     lines = difflib.unified_diff(_lf_lines(old), _lf_lines(new), name, name)
     out = []
     for line in lines:

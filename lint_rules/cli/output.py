@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from lint_rules import __version__
+from lint_rules.cli.console import shown
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding, RuleInfo
 from lint_rules.rules import all_infos
 
@@ -81,7 +82,7 @@ def write_text(results: Sequence[Result], out: TextIO, *, show_source: bool = Fa
 
 
 def _location(result: Result) -> str:
-    return f"{result.path}:{result.finding.line}:{result.column}"
+    return f"{shown(result.path)}:{result.finding.line}:{result.column}"
 
 
 def write_statistics(results: Sequence[Result], out: TextIO) -> None:

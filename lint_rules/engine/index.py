@@ -236,13 +236,30 @@ class ModuleIndex:
         return found[::-1]
 
     def top_level_span(self, line: int) -> Span | None:
+        """The top-level statements around ``line``, with those that share a logical line
+        with them through a backslash (``x = 1; \\`` then the next line): libcst cannot parse
+        a piece of a logical line."""
         statements = self._top_level_statements(line)
         if not statements:
             return None
-        return Span(
-            min(first_line(s) for s in statements),
-            max(s.end_lineno for s in statements),  # type: ignore[type-var]
-        )
+        start = min(first_line(s) for s in statements)
+        end: int = max(s.end_lineno for s in statements)  # type: ignore[type-var,assignment]
+        while start > 1 and self._continued(start - 1):
+            before = self._top_level_statements(start - 1)
+            if not before:
+                break
+            start = min(start, *(first_line(s) for s in before))
+        while end < len(self.lines) and self._continued(end):
+            after = self._top_level_statements(end + 1)
+            if not after:
+                break
+            end = max(end, *(s.end_lineno for s in after))  # type: ignore[type-var]
+        return Span(start, end)
+
+    def _continued(self, line: int) -> bool:
+        """Line ``line`` ends with a backslash (a comment's own backslash too: joining one
+        more whole statement to the span is harmless)."""
+        return self.lines[line - 1].rstrip("\r\n").endswith("\\")
 
     def definitions_around(self, line: int) -> tuple[ast.stmt, ...]:
         """The ``def`` and ``class`` statements that enclose ``line``, outermost first.

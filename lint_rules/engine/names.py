@@ -63,8 +63,31 @@ def resolve_parts(parts: list[str], bound: str | None) -> str | None:
 
 
 def code_of(node: cst.CSTNode) -> str:
-    """The code of ``node`` on one line, whitespace collapsed (for messages)."""
-    return " ".join(cst.Module([]).code_for_node(node).split())
+    """The code of ``node`` on one line, whitespace collapsed (for messages): a receiver split
+    over lines reads ``asyncio.create_task``, not ``asyncio \\ .create_task``."""
+    code = cst.Module([]).code_for_node(node)
+    if "\n" in code or "\r" in code:
+        code = cst.Module([]).code_for_node(node.visit(_OneLine()))
+    return " ".join(code.split())
+
+
+class _OneLine(cst.CSTTransformer):
+    """Drop the whitespace of line breaks: in brackets, around dots, after a backslash."""
+
+    def leave_ParenthesizedWhitespace(
+        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
+    ) -> cst.SimpleWhitespace:
+        return cst.SimpleWhitespace("")
+
+    def leave_SimpleWhitespace(
+        self, original_node: cst.SimpleWhitespace, updated_node: cst.SimpleWhitespace
+    ) -> cst.SimpleWhitespace:
+        return cst.SimpleWhitespace(" ") if "\\" in updated_node.value else updated_node
+
+    def leave_Dot(self, original_node: cst.Dot, updated_node: cst.Dot) -> cst.Dot:
+        return updated_node.with_changes(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        )
 
 
 def positional(call: cst.Call, position: int) -> cst.BaseExpression | None:
