@@ -262,12 +262,33 @@ def test_unknown_selector_is_a_usage_error_naming_the_flag(project: Path, capsys
     assert "lint-rules rules" in run.err
 
 
-def test_analysis_failures_are_reported_unless_ignored(project: Path, capsys) -> None:
+def test_analysis_failures_are_reported_when_selected(project: Path, capsys) -> None:
     write(project, "broken.py", "import asyncio\nasyncio.create_task(x(\n")
-    failed = lint_rules(capsys, "check", "--select", "TRK101", "broken.py")
+    failed = lint_rules(capsys, "check", "broken.py")  # the default, TRK, selects TRK000
     assert [line.split()[1] for line in failed.out.splitlines()] == ["TRK000"]
-    ignored = lint_rules(capsys, "check", "--ignore", "TRK000", "broken.py")
-    assert (ignored.status, ignored.out) == (0, "")
+    both = lint_rules(capsys, "check", "--select", "TRK101,TRK000", "broken.py")
+    assert [line.split()[1] for line in both.out.splitlines()] == ["TRK000"]
+    for flag, codes in (("--select", "TRK101"), ("--ignore", "TRK000")):
+        silent = lint_rules(capsys, "check", flag, codes, "broken.py")
+        assert (silent.status, silent.out) == (0, "")
+
+
+def test_per_file_ignores_flag_and_table_silence_the_files_they_match(
+    project: Path, capsys
+) -> None:
+    write(
+        project,
+        "pyproject.toml",
+        '[tool.lint-rules]\nper-file-ignores = {"tests/*" = ["TRK101"]}\n',
+    )
+    for name in ("tests/test_app.py", "src/app.py", "scripts/run.py"):
+        write(project, name, DISCARDED)
+    run = lint_rules(capsys, "check", "--per-file-ignores", "scripts/*:TRK1 nothing/*:TRK2", ".")
+    assert [line.split(":")[0] for line in run.out.splitlines()] == ["src/app.py"]
+    fixed = lint_rules(capsys, "fix", "--per-file-ignores", "src/*:TRK101", ".")
+    assert fixed.status == 0 and "fixed scripts/run.py" in fixed.out and "src/app" not in fixed.out
+    bad = lint_rules(capsys, "check", "--per-file-ignores", "tests/*", ".")
+    assert bad.status == 2 and "is not PATTERN:CODES" in bad.err
 
 
 # --trk-* flags and pyproject.toml
@@ -464,3 +485,19 @@ def test_a_file_name_with_a_control_character_is_quoted_as_git_quotes_it(
     run = lint_rules(capsys, "check", ".")
     [line] = run.out.splitlines()
     assert line.startswith(f"{shown}:") and " TRK101 " in line
+
+
+def test_jobs_do_not_change_the_output(project: Path, capsys) -> None:
+    """Enough files for two workers (FILES_PER_WORKER each): the same bytes as one process."""
+    from lint_rules.cli.check import FILES_PER_WORKER
+
+    for number in range(2 * FILES_PER_WORKER + 3):
+        text = [DISCARDED, UNKEPT, GATHER, CLEAN][number % 4]
+        write(project, f"pkg/m{number:02}.py", text)
+    write(
+        project, "pkg/undecodable.py", b"x = '\xff'\nimport asyncio\nasyncio.ensure_future(j())\n"
+    )
+    runs = {jobs: lint_rules(capsys, "check", "-j", jobs, "pkg") for jobs in ("1", "2")}
+    assert runs["1"] == runs["2"]
+    assert runs["1"].status == 1 and len(runs["1"].out.splitlines()) == 1 + 3 * 5
+    assert lint_rules(capsys, "check", "-j", "0", "pkg").status == 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -113,7 +115,7 @@ def test_find_pyproject_from_stdin_starts_in_the_current_directory(
 
 def test_no_configuration_means_defaults() -> None:
     assert config.load_config(None, known_codes()) == config.Config()
-    assert config.Config().selection() == Selection(select=("TRK",), ignore=())
+    assert config.Config().selection() == Selection(select=("TRK",), ignore=(), base=os.getcwd())
 
 
 def test_a_non_table_is_an_error(tmp_path: Path) -> None:
@@ -138,11 +140,49 @@ def test_selectors_must_select_something() -> None:
 def test_selection_prefers_the_more_specific_selector() -> None:
     selection = Selection(select=("TRK1", "TRK106"), ignore=("TRK10",))
     enabled = [code for code in known_codes() if selection.enabled(code)]
-    assert enabled == ["TRK000", "TRK106"]
-    assert selection.codes(known_codes()) == frozenset({"TRK106"})  # TRK000 is not a rule to run
+    assert enabled == ["TRK106"]  # TRK000 only when selected, as any code
+    assert selection.codes(known_codes()) == frozenset({"TRK106"})
+    assert Selection(select=("TRK106", "TRK000")).enabled("TRK000")
 
 
 def test_selecting_everything_runs_every_rule() -> None:
     assert Selection().codes(known_codes()) is None
     assert Selection(ignore=("TRK000",)).codes(known_codes()) is None
     assert not Selection(ignore=("TRK000",)).enabled("TRK000")
+
+
+# per-file-ignores, extend-ignore, extend-exclude
+
+
+def test_per_file_ignores_add_ignores_for_the_files_a_pattern_matches(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[tool.lint-rules]\nextend-ignore = ["TRK106"]\nextend-exclude = ["gen/"]\n'
+        '[tool.lint-rules.per-file-ignores]\n"tests/*" = ["TRK101"]\n"conftest.py" = ["TRK1"]\n'
+    )
+    loaded = config.load_config(pyproject, known_codes())
+    assert loaded.excludes() == ("gen/",)
+    selection = loaded.selection()
+    assert not selection.enabled("TRK106") and selection.enabled("TRK101")
+    in_tests = selection.for_path(str(tmp_path / "tests" / "test_app.py"))
+    assert not in_tests.enabled("TRK101") and in_tests.enabled("TRK102")
+    assert selection.for_path(str(tmp_path / "src" / "app.py")).enabled("TRK101")
+    nested = selection.for_path(str(tmp_path / "src" / "conftest.py"))  # a name: any depth
+    assert not nested.enabled("TRK102") and nested.enabled("TRK201")
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ('per-file-ignores = ["tests/*"]', "must be a table of patterns and codes"),
+        ('per-file-ignores = {"tests/*" = ["TRK9"]}', "'TRK9' selects no rule"),
+        ('extend-ignore = ["W1"]', "extend-ignore: 'W1' selects no rule"),
+    ],
+)
+def test_bad_per_file_ignores_are_errors_naming_the_key(
+    tmp_path: Path, table: str, named: str
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f"[tool.lint-rules]\n{table}\n")
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        config.load_config(pyproject, known_codes())

@@ -7,6 +7,7 @@ examples:
   lint-rules check --format github .             annotations in a GitHub Actions log
   lint-rules check --format sarif --exit-zero . > lint-rules.sarif
   lint-rules check --statistics --exit-zero .    how many of each code
+  lint-rules check -j 1 .                        one process (default: one per core)
   lint-rules check - --stdin-filename app.py < app.py
   lint-rules check --trk-task-factories myapp.spawn src/
 
@@ -18,14 +19,15 @@ it. `# noqa` and `# noqa: TRK101` comments silence findings as they do under fla
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from lint_rules import rules
 from lint_rules.cli import config, output
-from lint_rules.cli.console import error, shown, warn
+from lint_rules.cli.console import available_cores, error, positive_int, shown, warn
 from lint_rules.cli.files import python_files, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.engine.info import failure
@@ -72,6 +74,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--disable-noqa", action="store_true", help="report findings that # noqa silences"
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=positive_int,
+        default=available_cores(),
+        metavar="N",
+        help="files checked at once, in worker processes (default: all cores, "
+        f"{available_cores()} here); the output is the same whatever N is",
+    )
     config.add_arguments(parser)
 
 
@@ -95,9 +106,16 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         error(problem)
     checked = 0
-    for name, data in _inputs(STDIN in paths, stdin_name, files, problems, args.max_file_size):
+    if STDIN in paths:
         checked += 1
-        results.extend(checker.check(name, data))
+        results.extend(checker.check(stdin_name, sys.stdin.buffer.read()))
+    for found, problem in _check_files(checker, files, args.jobs, args.max_file_size):
+        if problem is not None:
+            problems.append(problem)
+            error(problem)
+        else:
+            checked += 1
+            results.extend(found)
     if not checked and not problems:
         warn(f"no Python files found in {' '.join(paths)}; check the paths and the excludes")
     results.sort(key=output.Result.sort_key)
@@ -109,27 +127,37 @@ def run(args: argparse.Namespace) -> int:
     return 1 if results and not args.exit_zero else 0
 
 
-def _inputs(
-    read_stdin: bool,
-    stdin_name: str,
-    files: Iterable[Path],
-    problems: list[str],
-    max_mib: int,
-) -> Iterator[tuple[str, bytes]]:
-    """(name to report, bytes) for every file to check; unreadable ones go to ``problems``
-    and to stderr, and the run goes on."""
-    if read_stdin:
-        yield stdin_name, sys.stdin.buffer.read()
-    for path in files:
-        try:
-            data = read_file(path, max_mib)
-        except OSError as reading:
-            reason = f"cannot read it ({reading.strerror}); fix it or --exclude it"
-            problem = f"{shown(str(path))}: {reason}"
-            problems.append(problem)
-            error(problem)
-        else:
-            yield str(path), data
+FILES_PER_WORKER = 8  # starting a worker process costs about as much as checking this many
+
+_Checked = tuple[list[output.Result], "str | None"]  # a file's results, or why it was not read
+
+
+def _check_files(
+    checker: _Checker, files: Sequence[Path], jobs: int, max_mib: int
+) -> Iterator[_Checked]:
+    """Each file's results (or the one-line problem that stopped its reading), in the order
+    of ``files`` whatever ``jobs`` is."""
+    work = functools.partial(_check_file, checker, max_mib)
+    workers = min(jobs, len(files) // FILES_PER_WORKER)
+    if workers < 2:
+        yield from map(work, files)
+        return
+    from lint_rules.cli.workers import map_in_order  # a multiprocessing pool: imported late
+
+    yield from map_in_order(work, files, workers, _lost)
+
+
+def _check_file(checker: _Checker, max_mib: int, path: Path) -> _Checked:
+    try:
+        data = read_file(path, max_mib)
+    except OSError as reading:
+        reason = f"cannot read it ({reading.strerror}); fix it or --exclude it"
+        return [], f"{shown(str(path))}: {reason}"
+    return checker.check(str(path), data), None
+
+
+def _lost(path: Path) -> _Checked:
+    return [], f"{shown(str(path))}: not checked: a worker process died; run again with -j 1"
 
 
 class _Checker:
@@ -140,11 +168,12 @@ class _Checker:
         self.disable_noqa = disable_noqa
 
     def check(self, name: str, data: bytes) -> list[output.Result]:
+        selection = self.selection.for_path(name)
         try:
             source = decode_source(data)
         except DecodeError as bad:
             findings = [failure(bad.line, bad.column, f"cannot decode it: {bad.reason}")]
-            return [output.Result(name, f) for f in reported(findings, [], self.selection)]
+            return [output.Result(name, f) for f in reported(findings, [], selection)]
         try:
             path = name if os.path.isfile(name) else None  # stdin may name a file or not
             findings = rules.analyze(source, self.settings, codes=self.codes, path=path)
@@ -152,7 +181,7 @@ class _Checker:
             reason = f"internal error: {type(bug).__name__}: {bug}; please report it"
             findings = [failure(1, 0, reason)]
         lines = split_lines(source) if findings else []
-        findings = reported(findings, lines, self.selection, noqa=not self.disable_noqa)
+        findings = reported(findings, lines, selection, noqa=not self.disable_noqa)
         # one copy of each line: a copy per finding made a long line's memory quadratic
         texts = {line: physical_line(lines, line) for line in {f.line for f in findings}}
         return [output.Result(name, finding, texts[finding.line]) for finding in findings]

@@ -23,11 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
 from lint_rules.cli.files import DEFAULT_MAX_MIB
 from lint_rules.cli.selection import DEFAULT_SELECT, Selection, checked_selectors
 from lint_rules.settings import (
@@ -39,8 +34,9 @@ from lint_rules.settings import (
     split_list,
 )
 
-CLI_KEYS = ("select", "ignore", "extend-select", "exclude")
-SELECTOR_KEYS = ("select", "ignore", "extend-select")
+CLI_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude")
+SELECTOR_KEYS = ("select", "ignore", "extend-select", "extend-ignore")
+PER_FILE_IGNORES = "per-file-ignores"
 
 
 @dataclass(frozen=True)
@@ -49,8 +45,12 @@ class Config:
     select: tuple[str, ...] = ()  # empty: every code
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
     # gitignore-style patterns added to files.DEFAULT_EXCLUDES, relative to root()
     exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    # (gitignore-style pattern relative to root(), codes it ignores)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     path: Path | None = None  # the pyproject.toml it came from
 
     def root(self) -> Path:
@@ -60,7 +60,15 @@ class Config:
 
     def selection(self) -> Selection:
         select = (self.select or DEFAULT_SELECT) + self.extend_select
-        return Selection(select=select, ignore=self.ignore)
+        return Selection(
+            select=select,
+            ignore=self.ignore + self.extend_ignore,
+            per_file_ignores=self.per_file_ignores,
+            base=str(self.root()),
+        )
+
+    def excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
 
 
 def find_pyproject(paths: Sequence[str]) -> Path | None:
@@ -86,6 +94,11 @@ def _has_table(path: Path) -> bool:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    # imported here: a run without a pyproject.toml starts faster
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -106,7 +119,11 @@ def load_config(path: Path | None, known: Collection[str]) -> Config:
         raise ConfigError(f"{source} must be a table, e.g. `[tool.lint-rules]` on its own line")
     table = dict(table)
     _check_keys(table, source)
-    lists: dict[str, tuple[str, ...]] = {}
+    lists: dict[str, Any] = {}
+    for spelling in (PER_FILE_IGNORES, "per_file_ignores"):
+        if spelling in table:
+            value = table.pop(spelling)
+            lists["per_file_ignores"] = _per_file_ignores_table(value, source, known)
     for key in CLI_KEYS:
         if key in table:
             value = table.pop(key)
@@ -124,8 +141,42 @@ def load_config(path: Path | None, known: Collection[str]) -> Config:
     return Config(settings_from_mapping(table, source), path=path, **lists)
 
 
+def _per_file_ignores_table(
+    value: Any, source: str, known: Collection[str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    where = f"{source} {PER_FILE_IGNORES}"
+    if not isinstance(value, dict) or not all(
+        isinstance(codes, (str, list)) and all(isinstance(c, str) for c in codes)
+        for codes in value.values()
+    ):
+        raise ConfigError(
+            f'{where} must be a table of patterns and codes, e.g. {{"tests/*" = ["TRK101"]}}; '
+            f"got {value!r}"
+        )
+    return tuple(
+        (pattern, checked_selectors(split_list(codes), f"{where} {pattern!r}", known))
+        for pattern, codes in value.items()
+    )
+
+
+def _per_file_ignores_flag(
+    text: str, known: Collection[str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """flake8's syntax: ``PATTERN:CODES`` entries, separated by spaces (codes by commas)."""
+    entries = []
+    for entry in text.split():
+        pattern, colon, codes = entry.rpartition(":")
+        if not colon or not pattern or not codes:
+            raise ConfigError(
+                f"--per-file-ignores: {entry!r} is not PATTERN:CODES, e.g. 'tests/*:TRK101,TRK102'"
+            )
+        where = f"--per-file-ignores {pattern!r}"
+        entries.append((pattern, checked_selectors(split_list(codes), where, known)))
+    return tuple(entries)
+
+
 def _check_keys(table: dict[str, Any], source: str) -> None:
-    keys = [*CLI_KEYS, *OPTIONS_BY_KEY]
+    keys = [*CLI_KEYS, PER_FILE_IGNORES, *OPTIONS_BY_KEY]
     for key in table:
         normalized = key.replace("_", "-")
         if normalized in keys:
@@ -158,6 +209,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(.git, .venv, build, ...), to .gitignore and to `exclude` in pyproject.toml",
     )
     files.add_argument(
+        "--extend-exclude",
+        metavar="PATTERNS",
+        help="the same as --exclude (for Ruff users: exclude never replaces the defaults here)",
+    )
+    files.add_argument(
         "--force-exclude",
         action="store_true",
         help="skip excluded files even when they are named explicitly (pre-commit names them)",
@@ -176,6 +232,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     selection.add_argument("--ignore", metavar="CODES", help="do not report these")
     selection.add_argument(
         "--extend-select", metavar="CODES", help="report these on top of the selected ones"
+    )
+    selection.add_argument(
+        "--extend-ignore", metavar="CODES", help="ignore these on top of the ignored ones"
+    )
+    selection.add_argument(
+        "--per-file-ignores",
+        metavar="PATTERN:CODES",
+        action="append",
+        help="ignore codes in the files a gitignore-style pattern matches, flake8's syntax: "
+        "'tests/*:TRK101,TRK102 scripts/*:TRK2' (added to per-file-ignores in pyproject.toml)",
     )
     options = parser.add_argument_group(
         "analysis options",
@@ -216,10 +282,17 @@ def from_arguments(
             overrides[key.replace("-", "_")] = checked_selectors(
                 split_list(value), f"--{key}", known
             )
-    if "extend_select" in overrides:  # extends pyproject.toml's, where the others replace
-        overrides["extend_select"] = config.extend_select + overrides["extend_select"]
+    for key in ("extend_select", "extend_ignore"):  # extend pyproject.toml's; the others replace
+        if key in overrides:
+            overrides[key] = getattr(config, key) + overrides[key]
     if args.exclude:
         overrides["exclude"] = config.exclude + split_list(args.exclude)
+    if args.extend_exclude:
+        overrides["extend_exclude"] = config.extend_exclude + split_list(args.extend_exclude)
+    for flag in args.per_file_ignores or ():
+        overrides["per_file_ignores"] = overrides.get(
+            "per_file_ignores", config.per_file_ignores
+        ) + _per_file_ignores_flag(flag, known)
     settings = config.settings
     for option in OPTIONS:
         value = getattr(args, option.key.replace("-", "_"))

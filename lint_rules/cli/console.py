@@ -3,6 +3,7 @@ counts in words, and the progress line of long runs on a terminal."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -45,6 +46,21 @@ def _escape(match: re.Match[str]) -> str:
         return "\\" + _C_ESCAPES.get(char, char)
     byte = ord(char) - 0xDC00 if ord(char) >= 0xDC80 else ord(char)  # surrogateescape: the byte
     return f"\\{byte:03o}"
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``-j``)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def count(number: int, noun: str) -> str:

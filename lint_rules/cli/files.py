@@ -16,19 +16,23 @@ symlink), or one larger than ``--max-file-size``, is a one-line error, not a han
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from lint_rules.cli.console import shown
 
 if TYPE_CHECKING:
+    import pathspec
+
     from lint_rules.cli.config import Config
+
+    # (directory the patterns are relative to, the patterns), by rising precedence
+    _Ignores = tuple[tuple[Path, pathspec.PathSpec], ...]
 
 DEFAULT_EXCLUDES = (
     ".git",
@@ -76,8 +80,16 @@ class Missing:
     path: Path
 
 
-# (directory the patterns are relative to, the patterns), by rising precedence
-_Ignores = tuple[tuple[Path, pathspec.PathSpec], ...]
+def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
+    import pathspec  # only once a directory is walked or excludes apply: a fast start-up
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+@functools.cache
+def _excludes(base: Path, extra: tuple[str, ...]) -> tuple[pathspec.PathSpec, _Patterns]:
+    """The default excludes and the user's, built once (a file named alone needs neither)."""
+    return _spec(DEFAULT_EXCLUDES), _Patterns(base, _spec(extra))
 
 
 def discover(
@@ -96,8 +108,6 @@ def discover(
     taken even when a pattern excludes them, unless ``force_exclude`` (for pre-commit, which
     names every file itself)."""
     base = Path(os.path.abspath(root if root is not None else "."))
-    defaults = pathspec.GitIgnoreSpec.from_lines(DEFAULT_EXCLUDES)
-    extras = _Patterns(base, pathspec.GitIgnoreSpec.from_lines(extra_excludes))
     seen: set[Path] = set()
     for name in paths:
         given = Path(name)
@@ -105,6 +115,8 @@ def discover(
         if not (given.exists() or given.is_symlink()):
             yield Missing(given)
             continue
+        if force_exclude or given.is_dir():
+            defaults, extras = _excludes(base, tuple(extra_excludes))
         if force_exclude and (
             extras.match(absolute, given.is_dir())
             or defaults.match_file(_relative_or_name(absolute, base))
@@ -137,7 +149,7 @@ def python_files(
 ) -> tuple[list[Path], list[str]]:
     """The Python files under ``paths`` (the configuration's excludes applied), and a
     one-line problem for each path that does not exist."""
-    found = discover(paths, config.exclude, root=config.root(), force_exclude=force_exclude)
+    found = discover(paths, config.excludes(), root=config.root(), force_exclude=force_exclude)
     files: list[Path] = []
     problems: list[str] = []
     for item in found:
@@ -274,4 +286,4 @@ def _gitignore(path: Path) -> pathspec.PathSpec | None:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+    return _spec(text.splitlines())

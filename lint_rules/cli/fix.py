@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from lint_rules import rules
 from lint_rules.cli import config
-from lint_rules.cli.console import Progress, count, error, shown, warn
+from lint_rules.cli.console import Progress, count, error, positive_int, shown, warn
 from lint_rules.cli.files import python_files
 from lint_rules.settings import ConfigError
 
@@ -56,17 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--check", action="store_true", help="write nothing; exit 1 if a file would change"
     )
     parser.add_argument(
-        "-j", "--jobs", type=_positive, default=1, metavar="N", help="files processed at once"
+        "-j", "--jobs", type=positive_int, default=1, metavar="N", help="files processed at once"
     )
     rules.add_fix_options(parser)
     config.add_arguments(parser)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def fix_options(args: argparse.Namespace) -> dict[str, Any]:

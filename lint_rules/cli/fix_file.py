@@ -4,6 +4,7 @@ libcst's runner, check that the result compiles and round-trips, then write it a
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import re
@@ -82,6 +83,7 @@ def _fix_file(path: Path, job: Job) -> FileResult:
     except OSError as error:
         raise FileError(f"cannot read it: {error.strerror or error}") from error
     encoding, text = _decode(data)
+    job = dataclasses.replace(job, selection=job.selection.for_path(str(path)))
     findings = _findings(text, job, str(path))  # fast: the engine parses only the spans that matter
     for finding in findings:
         if finding.code == ANALYSIS_FAILED.code:

@@ -22,12 +22,12 @@ import re
 import tokenize
 from collections.abc import Sequence
 
-from flake8.defaults import NOQA_FILE, NOQA_INLINE_REGEXP
-
 from lint_rules.engine.info import Finding
 
 
 def file_is_exempt(lines: Sequence[str]) -> bool:
+    from flake8.defaults import NOQA_FILE  # imported once a file has findings: fast start-up
+
     return any(NOQA_FILE.match(line) for line in lines)
 
 
@@ -35,6 +35,8 @@ def unsuppressed(findings: Sequence[Finding], lines: Sequence[str]) -> list[Find
     """The findings no ``# noqa`` comment silences; ``lines`` keep their line endings."""
     if not findings:
         return []
+    if not _NOQA_WORD.search("".join(lines)):  # both comments hold the word: no tokenizing
+        return list(findings)
     if file_is_exempt(lines):
         return []
     logical = _logical_lines(lines)
@@ -48,7 +50,12 @@ def unsuppressed(findings: Sequence[Finding], lines: Sequence[str]) -> list[Find
     return [finding for finding in findings if not silenced[finding.line, finding.code]]
 
 
+_NOQA_WORD = re.compile("noqa", re.IGNORECASE)
+
+
 def _silences(text: str, code: str) -> bool:
+    from flake8.defaults import NOQA_INLINE_REGEXP
+
     match = NOQA_INLINE_REGEXP.search(text)
     if match is None:
         return False

@@ -3,8 +3,9 @@
 ``TRK`` selects every code, ``TRK1`` TRK101 to TRK106, ``TRK102`` only that one. When a code is
 matched by both a select and an ignore selector, the longer (more specific) one wins, and
 ignore wins a tie (``select = ["TRK1"]``, ``ignore = ["TRK102"]`` keeps TRK101 and drops
-TRK102). TRK000 (a file that could not be analysed) is always reported unless ignored: a
-run must not pass silently over a file it could not read.
+TRK102). TRK000 (a file that could not be analysed) is a code like the others: the default
+``TRK`` selects it, ``--select TRK301`` alone does not. ``per-file-ignores`` add ignores for
+the files their patterns match, as in Ruff.
 
 The codes are the catalog's (``lint_rules.rules.all_infos``), passed in as ``known``: reading
 a configuration imports no rule.
@@ -12,12 +13,18 @@ a configuration imports no rule.
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lint_rules.cli.noqa import unsuppressed
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding
 from lint_rules.settings import ConfigError
+
+if TYPE_CHECKING:
+    import pathspec
 
 DEFAULT_SELECT = ("TRK",)
 
@@ -45,12 +52,30 @@ def checked_selectors(
 class Selection:
     select: tuple[str, ...] = DEFAULT_SELECT
     ignore: tuple[str, ...] = ()
+    # (gitignore-style pattern, codes it ignores), patterns relative to ``base``
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    base: str = "."
 
     def enabled(self, code: str) -> bool:
-        selected = _specificity(code, self.select)
-        if code == ANALYSIS_FAILED.code:
-            selected = max(selected, 0)
-        return selected > _specificity(code, self.ignore)
+        return _specificity(code, self.select) > _specificity(code, self.ignore)
+
+    def for_path(self, path: str) -> Selection:
+        """This selection, with the ``per_file_ignores`` whose pattern matches ``path``
+        added to ``ignore`` (a file outside ``base`` is matched by its name)."""
+        if not self.per_file_ignores:
+            return self
+        absolute = os.path.abspath(path)
+        relative = os.path.relpath(absolute, self.base)
+        if relative.startswith(os.pardir):
+            relative = os.path.basename(absolute)
+        relative = relative.replace(os.sep, "/")
+        extra = tuple(
+            code
+            for pattern, codes in self.per_file_ignores
+            if _pattern(pattern).match_file(relative)
+            for code in codes
+        )
+        return Selection(self.select, self.ignore + extra)
 
     def codes(self, known: Collection[str]) -> frozenset[str] | None:
         """The rule codes of ``known`` to run, for ``analyze(codes=...)``; None means all."""
@@ -70,6 +95,13 @@ def reported(
     ``# noqa`` comment. The codemod leaves the silenced ones alone, as Ruff does."""
     chosen = [finding for finding in findings if selection.enabled(finding.code)]
     return unsuppressed(chosen, lines) if chosen and noqa else chosen
+
+
+@functools.cache
+def _pattern(pattern: str) -> pathspec.PathSpec:
+    import pathspec  # only when per-file-ignores are configured
+
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
 def _specificity(code: str, selectors: Iterable[str]) -> int:

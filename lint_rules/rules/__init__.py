@@ -84,6 +84,8 @@ def analyze(
     path: str | None = None,
 ) -> list[Finding]:
     """``lint_rules.engine.pipeline.analyze`` with every family."""
+    if not may_matter(source, settings, path):  # libcst and the rules are not even imported
+        return []
     from lint_rules.engine import pipeline
 
     return pipeline.analyze(
