@@ -17,13 +17,15 @@ How to write commands in those files (the convention this test enforces):
 Every command must exit 0, except that a checker (lint-rules check, lint-rules fix --check,
 flake8) may exit 1 when it prints what it found. A Python traceback on stderr always fails.
 
-The commands run in one virtualenv made for the test session and first on PATH, where
-`pip install flake8-task-tracking` resolves to a wheel built from this checkout (added to
-PIP_FIND_LINKS), so that the README's install command runs as users will type it: the
-session starts by running the README's Installation commands there, so every document finds
-the package installed. The test environment's own executables (pre-commit, ...) come next on
-PATH. Each document gets its own copy of the repository, made a git repository so that
-`pre-commit install` works.
+The commands run in one virtualenv made for the test session and first on PATH: the
+session starts by running the README's Installation commands there, from a copy of this
+repository, so every document finds the package installed. The documents install from Git
+with a placeholder URL, PACKAGE_URL (OWNER and COMMIT are the reader's to fill in); each
+command has it replaced by the URL of a local git repository holding one commit of this
+checkout (uncommitted changes included), so that pip fetches and builds the package from Git
+as users' installs will, offline. The test environment's own executables (pre-commit, ...)
+come next on PATH. Each document gets its own copy of the repository, made a git repository
+so that `pre-commit install` works.
 
 The quick-start command that runs the test suite cannot run inside the test suite: instead it
 must be identical to the command in .ci/run, and no other command may run pytest.
@@ -51,6 +53,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 README = REPOSITORY / "README.md"
 DOCUMENTS = [README, *sorted((REPOSITORY / "docs").glob("*.md"))]
 CHECKER = re.compile(r"\blint-rules check\b|\blint-rules fix\b.*--check\b|\bflake8\b")
+PACKAGE_URL = "git+https://github.com/OWNER/flake8-task-tracking@COMMIT"
 
 
 def ci_command() -> str:
@@ -158,16 +161,25 @@ def test_documents_show_commands_to_run() -> None:
 # running them
 
 
+@dataclass(frozen=True)
+class Environment:
+    variables: dict[str, str]
+    package_url: str  # what PACKAGE_URL stands for here
+
+
 @pytest.fixture(scope="session")
-def command_environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def command_environment(tmp_path_factory: pytest.TempPathFactory) -> Environment:
     root = tmp_path_factory.mktemp("readme-env")
-    wheels = root / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), "."],
-        cwd=REPOSITORY,
-        check=True,
-        timeout=900,
-    )
+    origin = repository_copy(root / "origin")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    for command in (["add", "-A"], ["commit", "-q", "-m", "checkout"]):
+        subprocess.run(git + command, cwd=origin, check=True, capture_output=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=origin, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # file://localhost/..., not file:///...: the pip that venv installs (23.x) rejects
+    # "name @ git+file:///..." as a requirement
+    package_url = f"git+file://localhost{origin.as_posix()}@{commit}"
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
@@ -176,17 +188,18 @@ def command_environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, s
     env.update(
         VIRTUAL_ENV=str(venv),
         PATH=os.pathsep.join([str(bin_dir), os.path.dirname(sys.executable), env["PATH"]]),
-        PIP_FIND_LINKS=" ".join(filter(None, [env.get("PIP_FIND_LINKS"), str(wheels)])),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         PRE_COMMIT_HOME=str(root / "pre-commit-cache"),
     )
+    environment = Environment(env, package_url)
     # install as the README says, so that every document starts from an installed package
+    clone = repository_copy(root / "clone")
     installation = section(README, "Installation")
     for block in blocks(README):
         if block.language == "sh" and block.text in installation:
             for line in filter(str.strip, block.text.splitlines()):
-                _run(Command(line.strip(), block.where), root, env)
-    return env
+                _run(Command(line.strip(), block.where), clone, environment)
+    return environment
 
 
 def repository_copy(destination: Path) -> Path:
@@ -208,7 +221,7 @@ def repository_copy(destination: Path) -> Path:
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
 def test_every_command_in_the_document_works(
-    document: Path, command_environment: dict[str, str], tmp_path: Path
+    document: Path, command_environment: Environment, tmp_path: Path
 ) -> None:
     copy = repository_copy(tmp_path / "repository")
     ran = 0
@@ -226,11 +239,12 @@ def test_every_command_in_the_document_works(
     assert ran or document != README, "the README shows no command"
 
 
-def _run(command: Command, cwd: Path, env: dict[str, str]) -> None:
+def _run(command: Command, cwd: Path, environment: Environment) -> None:
+    text = command.text.replace(PACKAGE_URL, environment.package_url)
     completed = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command.text],
+        ["bash", "-o", "pipefail", "-c", text],
         cwd=cwd,
-        env=env,
+        env=environment.variables,
         capture_output=True,
         text=True,
         timeout=900,
