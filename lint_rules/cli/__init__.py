@@ -1,4 +1,4 @@
-"""The `lint-rules` command: `check`, `fix`, `explain CODE`, `rules`.
+"""The `lint-rules` command: `check`, `fix`, `explain RULE`, `rules`.
 
 Each subcommand lives in its own module of this package (``check``, ``fix``, ``explain``,
 ``list_rules``) exposing ``add_arguments(parser)`` and ``run(args)``, its docstring giving
@@ -24,6 +24,7 @@ examples:
   lint-rules check src/                 report findings (exit 1 if any)
   lint-rules check --format sarif src/  SARIF 2.1.0 for GitHub code scanning
   lint-rules explain TRK101             why a rule exists and how to fix it
+  lint-rules explain TRK1               every TRK1xx rule (names work too: discarded-task)
   lint-rules rules                      every code, one line each
 """
 
