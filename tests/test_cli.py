@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -10,12 +12,17 @@ import pytest
 
 from lint_rules import __version__, rules
 from lint_rules.cli import SUBCOMMANDS
+from lint_rules.cli.console import wants_color
 from tests.cli_helpers import example, executable, lint_rules, run_executable, text_lines
 
 DISCARDED = example("TRK101")  # one TRK101 finding
 UNKEPT = example("TRK102")  # one TRK102 finding
 GATHER = example("TRK106")  # one TRK106 finding
 CLEAN = "import asyncio\n\n\nasync def main():\n    await asyncio.sleep(0)\n"
+# TRK103: kept only in a local list, which the codemod does not rewrite
+UNKEPT_IN_A_LIST = (
+    "import asyncio\n\n\ndef spawn():\n    t = []\n    t.append(asyncio.create_task(job()))\n"
+)
 
 
 @pytest.fixture
@@ -501,3 +508,89 @@ def test_jobs_do_not_change_the_output(project: Path, capsys) -> None:
     assert runs["1"] == runs["2"]
     assert runs["1"].status == 1 and len(runs["1"].out.splitlines()) == 1 + 3 * 5
     assert lint_rules(capsys, "check", "-j", "0", "pkg").status == 2
+
+
+# output conveniences: --version, usage errors, --quiet, --output-file, --color, --fix
+
+
+@pytest.mark.parametrize("subcommand", sorted(SUBCOMMANDS))
+def test_every_subcommand_has_version_and_its_own_usage_on_errors(capsys, subcommand: str) -> None:
+    version = lint_rules(capsys, subcommand, "--version")
+    expected = f"lint-rules {__version__} (flake8-task-tracking)\n"
+    assert (version.status, version.out) == (0, expected)
+    bad = lint_rules(capsys, subcommand, "--no-such-flag")
+    assert bad.status == 2 and bad.err.startswith(f"usage: lint-rules {subcommand} ")
+    assert bad.err.splitlines()[-1] == (
+        f"lint-rules {subcommand}: error: unrecognized arguments: --no-such-flag"
+    )
+
+
+def test_quiet_prints_findings_and_errors_only(project: Path, capsys) -> None:
+    write(project, "app.py", DISCARDED)
+    assert lint_rules(capsys, "check", "-q", "nothing/").err.count("warning") == 0
+    check = lint_rules(capsys, "check", "--quiet", "app.py", "missing.py")
+    assert check.status == 2 and len(check.out.splitlines()) == 1
+    assert check.err.splitlines() == [
+        "lint-rules: error: missing.py: no such file or directory; check the path"
+    ]
+    diff = lint_rules(capsys, "fix", "-q", "--diff", "app.py")
+    assert diff.status == 0 and diff.out.startswith("--- app.py") and diff.err == ""
+    fixed = lint_rules(capsys, "fix", "-q", "app.py")
+    assert (fixed.status, fixed.out, fixed.err) == (0, "", "")
+    assert "_background_tasks" in (project / "app.py").read_text()
+
+
+def test_output_file_holds_the_report(project: Path, capsys) -> None:
+    write(project, "app.py", DISCARDED)
+    plain = lint_rules(capsys, "check", "--statistics", "app.py")
+    run = lint_rules(capsys, "check", "--statistics", "--output-file", "report.txt", "app.py")
+    assert (run.status, run.out) == (1, "")
+    assert (project / "report.txt").read_text(encoding="utf-8") == plain.out
+    bad = lint_rules(capsys, "check", "-o", "no/such/dir/report.txt", "app.py")
+    assert bad.status == 2 and "--output-file no/such/dir/report.txt: cannot write it" in bad.err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("choice", "terminal", "no_color", "expected"),
+    [("auto", True, "", True), ("auto", True, "1", False), ("auto", False, "", False),
+     ("always", False, "1", True), ("never", True, "", False)],
+)  # fmt: skip
+def test_color_follows_the_flag_the_terminal_and_no_color(
+    monkeypatch: pytest.MonkeyPatch, choice: str, terminal: bool, no_color: str, expected: bool
+) -> None:
+    monkeypatch.setenv("NO_COLOR", no_color)
+    monkeypatch.setenv("TERM", "xterm")
+    stream = _Terminal() if terminal else io.StringIO()
+    assert wants_color(choice, stream) is expected
+
+
+def test_color_always_paints_the_report_and_the_diff(project: Path, capsys) -> None:
+    write(project, "app.py", DISCARDED)
+    plain = lint_rules(capsys, "check", "app.py").out
+    painted = lint_rules(capsys, "check", "--color", "always", "app.py").out
+    assert "\x1b[" in painted and re.sub(r"\x1b\[[0-9;]*m", "", painted) == plain
+    diff = lint_rules(capsys, "fix", "--diff", "--color=always", "app.py").out
+    assert "\x1b[32m+" in diff and "\x1b[36m@@" in diff
+    assert lint_rules(capsys, "fix", "--diff", "--color=never", "app.py").out.count("\x1b") == 0
+
+
+def test_check_fix_rewrites_then_reports_what_is_left(project: Path, capsys) -> None:
+    write(project, "app.py", DISCARDED)
+    write(project, "left.py", UNKEPT_IN_A_LIST)
+    write(project, "broken.py", "import asyncio\nasyncio.create_task(x(\n")
+    run = lint_rules(capsys, "check", "--fix", ".")
+    assert run.status == 1
+    assert [line.split()[1] for line in run.out.splitlines()] == ["TRK000", "TRK103"]
+    assert run.err == "lint-rules check --fix: fixed 1 finding in 1 file\n"  # no fix errors
+    assert "_background_tasks" in (project / "app.py").read_text()
+    write(project, "broken.py", "")
+    write(project, "left.py", CLEAN)
+    again = lint_rules(capsys, "check", "--fix", ".")
+    assert (again.status, again.out, again.err) == (0, "", "")
+    stdin = lint_rules(capsys, "check", "--fix", "-")
+    assert stdin.status == 2 and "use `lint-rules fix -`" in stdin.err

@@ -19,18 +19,29 @@ it. `# noqa` and `# noqa: TRK101` comments silence findings as they do under fla
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from lint_rules import rules
 from lint_rules.cli import config, output
-from lint_rules.cli.console import available_cores, error, positive_int, shown, warn
+from lint_rules.cli.console import (
+    add_output_arguments,
+    available_cores,
+    count,
+    error,
+    positive_int,
+    shown,
+    wants_color,
+    warn,
+)
 from lint_rules.cli.files import python_files, read_file
 from lint_rules.cli.selection import Selection, reported
-from lint_rules.engine.info import failure
+from lint_rules.engine.info import ANALYSIS_FAILED, failure
 from lint_rules.engine.source import DecodeError, decode_source, physical_line, split_lines
 from lint_rules.settings import ConfigError, Settings
 
@@ -66,6 +77,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     report.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even if there are findings"
     )
+    report.add_argument(
+        "-o",
+        "--output-file",
+        metavar="FILE",
+        help="write the report (and --statistics) to FILE instead of standard output",
+    )
+    add_output_arguments(report)
     parser.add_argument(
         "--stdin-filename",
         metavar="NAME",
@@ -73,6 +91,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--disable-noqa", action="store_true", help="report findings that # noqa silences"
+    )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="first rewrite what `lint-rules fix` rewrites safely, then report what is left "
+        "(one pre-commit hook for both)",
     )
     parser.add_argument(
         "-j",
@@ -105,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
     )
     for problem in problems:
         error(problem)
+    if args.fix:
+        if STDIN in paths:
+            error("--fix rewrites files, not standard input; use `lint-rules fix -`")
+            return 2
+    fix_errors = _fix_first(files, configuration, args) if args.fix else {}
     checked = 0
     if STDIN in paths:
         checked += 1
@@ -116,15 +145,57 @@ def run(args: argparse.Namespace) -> int:
         else:
             checked += 1
             results.extend(found)
-    if not checked and not problems:
+    not_analysed = {r.path for r in results if r.finding.code == ANALYSIS_FAILED.code}
+    for path, problem in fix_errors.items():
+        if path not in not_analysed:  # a TRK000 already says why that file was not fixed
+            problems.append(problem)
+            error(problem)
+    if not checked and not problems and not args.quiet:
         warn(f"no Python files found in {' '.join(paths)}; check the paths and the excludes")
     results.sort(key=output.Result.sort_key)
-    output.write(args.format, results, sys.stdout, show_source=args.show_source, problems=problems)
-    if args.statistics:
-        output.write_statistics(results, sys.stdout if args.format == "text" else sys.stderr)
+    try:
+        with _report_stream(args.output_file) as out:
+            color = wants_color(args.color, out)
+            output.write(
+                args.format,
+                results,
+                out,
+                show_source=args.show_source,
+                problems=problems,
+                color=color,
+            )
+            if args.statistics:
+                output.write_statistics(results, out if args.format == "text" else sys.stderr)
+    except _CannotWrite as writing:
+        error(f"--output-file {args.output_file}: cannot write it ({writing.reason})")
+        return 2
     if problems:
         return 2
     return 1 if results and not args.exit_zero else 0
+
+
+class _CannotWrite(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@contextlib.contextmanager
+def _report_stream(output_file: str | None) -> Iterator[TextIO]:
+    """Standard output, or ``output_file`` (``_CannotWrite`` if it cannot be written; a
+    broken pipe on standard output is left to the caller, as before)."""
+    if output_file is None:
+        yield sys.stdout
+        return
+    try:
+        out = open(output_file, "w", encoding="utf-8", errors="backslashreplace")
+    except OSError as error:
+        raise _CannotWrite(error.strerror or str(error)) from error
+    try:
+        with out:
+            yield out
+    except OSError as error:  # a full disk, say
+        raise _CannotWrite(error.strerror or str(error)) from error
 
 
 FILES_PER_WORKER = 8  # starting a worker process costs about as much as checking this many
@@ -145,6 +216,30 @@ def _check_files(
     from lint_rules.cli.workers import map_in_order  # a multiprocessing pool: imported late
 
     yield from map_in_order(work, files, workers, _lost)
+
+
+def _fix_first(
+    files: Sequence[Path], configuration: config.Config, args: argparse.Namespace
+) -> dict[str, str]:
+    """``lint-rules fix`` over ``files`` with its default rewrites (none of the opt-in ones);
+    the one-line error of each file it could not fix, by path."""
+    from lint_rules.cli.fix_file import Job, fix_file, lost  # imports libcst
+    from lint_rules.cli.workers import map_in_order
+
+    job = Job(configuration.settings, configuration.selection(), {}, "write", args.max_file_size)
+    workers = max(1, min(args.jobs, len(files) // FILES_PER_WORKER))
+    errors, fixed, changed = {}, 0, 0
+    for result in map_in_order(functools.partial(fix_file, job=job), files, workers, lost):
+        if result.error is not None:
+            errors[result.path] = f"{shown(result.path)}: {result.error}"
+        fixed += result.fixed
+        changed += result.changed
+    if not args.quiet and fixed:
+        print(
+            f"lint-rules check --fix: fixed {count(fixed, 'finding')} in {count(changed, 'file')}",
+            file=sys.stderr,
+        )
+    return errors
 
 
 def _check_file(checker: _Checker, max_mib: int, path: Path) -> _Checked:

@@ -68,6 +68,39 @@ def count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+COLORS = ("auto", "always", "never")
+_STYLES = {"bold": "1", "red": "1;31", "green": "32", "cyan": "36", "minus": "31"}
+
+
+def add_output_arguments(group: argparse._ArgumentGroup) -> None:
+    """``--quiet`` and ``--color``, shared by ``check`` and ``fix``."""
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only findings, diffs and errors: no summary, progress or warnings",
+    )
+    group.add_argument(
+        "--color",
+        choices=COLORS,
+        default="auto",
+        help="colour the text report and diffs: auto (on a terminal, unless the NO_COLOR "
+        "environment variable is set; the default), always, never",
+    )
+
+
+def wants_color(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    no_color = os.environ.get("NO_COLOR", "") != ""  # no-color.org: set and not empty
+    return is_terminal(stream) and not no_color and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, style: str, color: bool) -> str:
+    """``text`` in an ANSI ``style`` (a key of ``_STYLES``) when ``color``, else as it is."""
+    return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if color else text
+
+
 def is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()

@@ -35,7 +35,17 @@ from typing import TYPE_CHECKING, Any
 
 from lint_rules import rules
 from lint_rules.cli import config
-from lint_rules.cli.console import Progress, count, error, positive_int, shown, warn
+from lint_rules.cli.console import (
+    Progress,
+    add_output_arguments,
+    count,
+    error,
+    paint,
+    positive_int,
+    shown,
+    wants_color,
+    warn,
+)
 from lint_rules.cli.files import python_files
 from lint_rules.settings import ConfigError
 
@@ -58,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j", "--jobs", type=positive_int, default=1, metavar="N", help="files processed at once"
     )
+    add_output_arguments(parser.add_argument_group("output"))
     rules.add_fix_options(parser)
     config.add_arguments(parser)
 
@@ -88,32 +99,54 @@ def run(args: argparse.Namespace) -> int:
     files, missing = python_files(paths, configuration, force_exclude=args.force_exclude)
     for problem in missing:
         error(problem)
-    if not files and not missing:
+    if not files and not missing and not args.quiet:
         warn(f"no Python files found in {' '.join(paths)}; check the paths and the excludes")
-    progress = Progress(len(files), sys.stderr)
+    progress = Progress(0 if args.quiet else len(files), sys.stderr)
+    color = wants_color(args.color, sys.stdout)
     summary = Summary(mode, failed=len(missing))
     work = functools.partial(fix_file, job=job)
     for result in map_in_order(work, files, args.jobs, lost):
         progress.clear()
-        _report(result, mode)
+        _report(result, mode, quiet=args.quiet, color=color)
         summary.add(result)
         progress.advance(result.path)
     progress.clear()
-    print(summary.line(), file=sys.stderr)
+    if not args.quiet:
+        print(summary.line(), file=sys.stderr)
     if summary.failed:
         return 2
     return 1 if mode == "check" and summary.changed else 0
 
 
-def _report(result: FileResult, mode: str) -> None:
+def _report(result: FileResult, mode: str, *, quiet: bool = False, color: bool = False) -> None:
     if result.error is not None:
         error(f"{shown(result.path)}: {result.error}")
     elif result.changed and mode == "diff":
-        sys.stdout.write(result.diff)
-    elif result.changed:
+        sys.stdout.write(painted_diff(result.diff) if color else result.diff)
+    elif result.changed and not quiet:
         verb = "would fix" if mode == "check" else "fixed"
         print(f"{verb} {shown(result.path)} ({count(result.fixed, 'finding')})")
     sys.stdout.flush()
+
+
+def painted_diff(diff: str) -> str:
+    """A unified diff in a terminal's colours: headers bold, hunks cyan, - red, + green."""
+    lines = []
+    for line in diff.splitlines(keepends=True):
+        body, end = line.rstrip("\n"), line[len(line.rstrip("\n")) :]
+        style = (
+            "bold"
+            if line.startswith(("--- ", "+++ "))
+            else "cyan"
+            if line.startswith("@@")
+            else "minus"
+            if line.startswith("-")
+            else "green"
+            if line.startswith("+")
+            else None
+        )
+        lines.append(paint(body, style, True) + end if style else line)
+    return "".join(lines)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from lint_rules import __version__
-from lint_rules.cli.console import shown
+from lint_rules.cli.console import paint, shown
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding, RuleInfo
 from lint_rules.rules import all_infos
 
@@ -56,11 +56,13 @@ def write(
     *,
     show_source: bool = False,
     problems: Sequence[str] = (),
+    color: bool = False,
 ) -> None:
     """Write ``results`` in ``format_name``; ``problems`` (paths that could not be read)
-    are recorded in SARIF's invocation, the other formats leave them to stderr."""
+    are recorded in SARIF's invocation, the other formats leave them to stderr. ``color``:
+    ANSI colours in the text format."""
     if format_name == "text":
-        write_text(results, out, show_source=show_source)
+        write_text(results, out, show_source=show_source, color=color)
     elif format_name == "json":
         write_json(results, out)
     elif format_name == "sarif":
@@ -71,10 +73,13 @@ def write(
         raise ValueError(f"unknown format {format_name!r}; choose one of {', '.join(FORMATS)}")
 
 
-def write_text(results: Sequence[Result], out: TextIO, *, show_source: bool = False) -> None:
+def write_text(
+    results: Sequence[Result], out: TextIO, *, show_source: bool = False, color: bool = False
+) -> None:
     for result in results:
         finding = result.finding
-        out.write(f"{_location(result)}: {finding.code} {finding.message}\n")
+        where = f"{paint(shown(result.path), 'bold', color)}:{finding.line}:{result.column}"
+        out.write(f"{where}: {paint(finding.code, 'red', color)} {finding.message}\n")
         if show_source and result.source_line:
             # keep tabs so the caret lines up under the column in a terminal
             indent = "".join(c if c == "\t" else " " for c in result.source_line[: finding.col])
