@@ -98,19 +98,36 @@ def _fix_file(path: Path, job: Job) -> FileResult:
         del outcome  # the trees: freed before another worker may parse a big file
     if new_text == text:
         return FileResult(str(path), left=left)
-    try:
-        compile(new_text, str(path), "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        raise FileError(
-            f"internal error: the rewrite would not compile ({error}); file left "
-            "alone, please report"
-        ) from error
+    _verify(text, new_text, str(path))
     if text.encode(encoding) != data:
         raise FileError(f"cannot write it back byte for byte in {encoding}; file left alone")
     if job.mode == "write":
         write_atomically(path, new_text.encode(encoding), data)
     diff = unified_diff(str(path), text, new_text) if job.mode == "diff" else ""
     return FileResult(str(path), True, fixed, left, diff=diff)
+
+
+def _verify(text: str, new_text: str, path: str) -> None:
+    """The rewrite compiles; or, when the original does not compile under this Python (syntax
+    newer than it, which libcst parsed), the rewrite parses with libcst."""
+    try:
+        compile(new_text, path, "exec", dont_inherit=True)
+        return
+    except (SyntaxError, ValueError) as error:
+        failed: Exception = error
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError:  # newer syntax: the best check this Python has is libcst's parser
+        try:
+            cst.parse_module(new_text)
+            return
+        except Exception as error:
+            failed = error
+    except ValueError:
+        pass
+    raise FileError(
+        f"internal error: the rewrite would not compile ({failed}); file left alone, please report"
+    ) from failed
 
 
 def _decode(data: bytes) -> tuple[str, str]:

@@ -11,6 +11,10 @@ The pipeline keeps libcst (much slower than ``ast``) off everything that cannot 
 3. only those spans are parsed with libcst, each once, and every rule that asked for a span
    visits it in one batched traversal (``lint_rules.engine.traversal``).
 
+A file ``ast.parse`` rejects but libcst parses (syntax newer than the running Python) gets
+its tree from a masked copy of the source (``lint_rules.engine.newer``): nothing is reported
+inside the statements masked out, the spans are still cut from the original text.
+
 The rules are an argument: the engine knows no rule. ``full=True`` parses the whole file
 instead; the benchmarks use it as the oracle that the spans give the same findings.
 """
@@ -25,6 +29,7 @@ import libcst as cst
 
 from lint_rules.engine.index import ModuleIndex, Span
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding, failure
+from lint_rules.engine.newer import NewerSyntax, parse_newer
 from lint_rules.engine.project import Project
 from lint_rules.engine.rule import Rule, RuleContext
 from lint_rules.engine.source import split_lines
@@ -70,38 +75,49 @@ def analyze(
                 triggered[rule] = trigger_lines
     if not triggered:
         return []
+    newer: NewerSyntax | None = None
     if tree is None:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-            line = getattr(error, "lineno", None) or 1
-            column = max((getattr(error, "offset", None) or 1) - 1, 0)
-            message = getattr(error, "msg", None) or str(error) or type(error).__name__
-            reason = f"Python cannot parse it ({message})"
-            return [failure(line, column, reason)]
+            newer = parse_newer(source, lines) if isinstance(error, SyntaxError) else None
+            if newer is None:
+                line = getattr(error, "lineno", None) or 1
+                column = max((getattr(error, "offset", None) or 1) - 1, 0)
+                message = getattr(error, "msg", None) or str(error) or type(error).__name__
+                reason = f"Python cannot parse it ({message})"
+                return [failure(line, column, reason)]
+            tree = newer.tree
     index = ModuleIndex(tree, lines, path, project)
     if full:
         requests = {Span(1, max(len(lines), 1)): list(triggered)}
     else:
-        requests = _spans(index, triggered, settings)
+        requests = _spans(index, triggered, settings, newer)
     findings: list[Finding] = []
     for span, span_rules in requests.items():
         findings.extend(_run_span(span, span_rules, lines, index, settings))
+    if newer is not None:
+        findings = [f for f in findings if not newer.hides(f.line)]
     if codes is not None:
         findings = [f for f in findings if f.code in codes or f.code == ANALYSIS_FAILED.code]
     return sorted(findings)
 
 
 def _spans(
-    index: ModuleIndex, triggered: dict[type[Rule], list[int]], settings: Settings
+    index: ModuleIndex,
+    triggered: dict[type[Rule], list[int]],
+    settings: Settings,
+    newer: NewerSyntax | None = None,
 ) -> dict[Span, list[type[Rule]]]:
-    """Merge the spans every rule asks for; a span nested in another is parsed as part of it."""
+    """Merge the spans every rule asks for; a span nested in another is parsed as part of it.
+    A span inside a masked statement (the ``pass`` that stands for it) is not parsed: nothing
+    inside is reported."""
     asked: list[tuple[Span, type[Rule]]] = []
     for rule, trigger_lines in triggered.items():
         asked.extend(
             (span, rule)
             for span in set(rule.regions(index, settings, trigger_lines))
-            if span is not None
+            if span is not None and (newer is None or not newer.covers(span))
         )
     merged: dict[Span, list[type[Rule]]] = {}
     current: Span | None = None
@@ -204,10 +220,18 @@ def analyze_module(
     ]
     if not triggered:
         return []
+    newer: NewerSyntax | None = None
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []  # libcst accepted what Python rejects: nothing we can safely rewrite
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        newer = parse_newer(source, lines) if isinstance(error, SyntaxError) else None
+        if newer is None:
+            return []  # nothing we can safely rewrite
+        tree = newer.tree
     index = ModuleIndex(tree, lines, path, project)
     findings = _visit(module, 1, Span(1, max(len(lines), 1)), triggered, index, settings)
-    return sorted(f for f in findings if codes is None or f.code in codes)
+    return sorted(
+        f
+        for f in findings
+        if (codes is None or f.code in codes) and (newer is None or not newer.hides(f.line))
+    )

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import libcst as cst
 from libcst.codemod.visitors import ImportItem
 
+from lint_rules.engine.newer import parse_newer
+from lint_rules.engine.source import split_lines
 from lint_rules.fix import helpers
 from lint_rules.fix.names import (
     binding_kinds,
@@ -241,7 +243,14 @@ class FixContext:
 
     def _ast(self) -> ast.Module:
         if self._tree is None:
-            self._tree = ast.parse(self._code_of(self.module))
+            code = self._code_of(self.module)
+            try:
+                self._tree = ast.parse(code)
+            except SyntaxError:  # newer than this Python: the tree of a masked copy
+                newer = parse_newer(code, split_lines(code))
+                if newer is None:
+                    raise
+                self._tree = newer.tree
         return self._tree
 
     def _choose_tracking_set(self) -> tuple[str, bool]:
