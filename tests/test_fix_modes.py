@@ -3,6 +3,7 @@ pyproject settings, bad input, concurrent edits, permissions, progress and summa
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import stat
@@ -458,3 +459,36 @@ def test_force_exclude_skips_excluded_files_named_explicitly(
     path = tree(root, {"gen/a.py": STATEMENT}) / "gen" / "a.py"
     assert run(capsys, "--check", "--force-exclude", str(path))[0] == 0
     assert run(capsys, "--check", str(path))[0] == 1
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def test_fix_dash_writes_the_fixed_source_to_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _stdin(monkeypatch, STATEMENT.encode())
+    status, out, err = run(capsys, "-", "--stdin-filename", "app.py")
+    assert (status, err) == (0, "") and out == _fixed(STATEMENT, tmp_path)
+    assert not (tmp_path / "app.py").exists()  # the name is only a name
+    _stdin(monkeypatch, CLEAN.encode())
+    assert run(capsys, "-") == (0, CLEAN, "")
+    _stdin(monkeypatch, STATEMENT.encode())
+    status, out, _ = run(capsys, "--diff", "-", "--stdin-filename", "app.py")
+    assert status == 0 and out.startswith("--- app.py\n+++ app.py\n@@ ")
+    _stdin(monkeypatch, STATEMENT.encode())
+    assert run(capsys, "--check", "-") == (1, "", "")
+
+
+def test_fix_dash_gives_back_the_source_unchanged_when_it_cannot_fix_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = "import asyncio\nasyncio.create_task(x(\n"
+    _stdin(monkeypatch, broken.encode())
+    status, out, err = run(capsys, "-", "--stdin-filename", "app.py")
+    assert (status, out) == (2, broken)
+    assert err.startswith("lint-rules: error: app.py: 2:") and "cannot parse it" in err
+    status, _, err = run(capsys, "-", "other.py")
+    assert status == 2 and "cannot be fixed with other paths" in err

@@ -21,6 +21,8 @@ examples:
   lint-rules fix --diff app.py          print a unified diff, write nothing
   lint-rules fix --check -j 4 .         exit 1 if anything would change
   lint-rules fix --select TRK101 src/   only the discarded-call statements
+  lint-rules fix - --stdin-filename app.py < app.py
+                                        the fixed source on standard output (editors)
   lint-rules fix --drain --declare-dispatch-mode=blocking scripts/
                                         also drain entry coroutines, declare dispatch modes"""
 
@@ -50,7 +52,9 @@ from lint_rules.cli.files import python_files
 from lint_rules.settings import ConfigError
 
 if TYPE_CHECKING:
-    from lint_rules.cli.fix_file import FileResult
+    from lint_rules.cli.fix_file import FileResult, Job
+
+STDIN = "-"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="files and directories to fix (default: the current directory)",
+        help="files and directories to fix (default: the current directory); - reads "
+        "standard input and writes the fixed source to standard output",
+    )
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="with -: the name standard input is fixed as (messages, pyproject.toml, imports)",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
@@ -83,8 +93,14 @@ def run(args: argparse.Namespace) -> int:
     from lint_rules.cli.workers import map_in_order
 
     paths = args.paths or ["."]
+    if STDIN in paths and len(paths) > 1:
+        error("- (standard input) cannot be fixed with other paths; run it on its own")
+        return 2
+    stdin_name = args.stdin_filename or "stdin"
     try:
-        configuration = config.from_arguments(args, paths, rules.known_codes())
+        configuration = config.from_arguments(
+            args, [stdin_name if p == STDIN else p for p in paths], rules.known_codes()
+        )
     except ConfigError as problem:
         error(str(problem))
         return 2
@@ -96,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         mode,
         args.max_file_size,
     )
+    if paths == [STDIN]:
+        return _fix_stdin(stdin_name, job, args)
     files, missing = python_files(paths, configuration, force_exclude=args.force_exclude)
     for problem in missing:
         error(problem)
@@ -116,6 +134,26 @@ def run(args: argparse.Namespace) -> int:
     if summary.failed:
         return 2
     return 1 if mode == "check" and summary.changed else 0
+
+
+def _fix_stdin(name: str, job: Job, args: argparse.Namespace) -> int:
+    """``fix -``: the fixed source (or, with --diff, the diff) on standard output; the source
+    unchanged when nothing needs fixing or the fix fails (an editor's buffer is never lost)."""
+    from lint_rules.cli.fix_file import fix_source
+
+    result, new = fix_source(name, sys.stdin.buffer.read(), job)
+    if result.error is not None:
+        error(f"{shown(name)}: {result.error}")
+    if job.mode == "diff":
+        sys.stdout.write(
+            painted_diff(result.diff) if wants_color(args.color, sys.stdout) else result.diff
+        )
+    elif job.mode == "write":
+        sys.stdout.buffer.write(new)
+    sys.stdout.flush()
+    if result.error is not None:
+        return 2
+    return 1 if job.mode == "check" and result.changed else 0
 
 
 def _report(result: FileResult, mode: str, *, quiet: bool = False, color: bool = False) -> None:

@@ -77,11 +77,35 @@ def lost(path: Path) -> FileResult:
     return FileResult(str(path), error=WORKER_DIED)
 
 
+def fix_source(name: str, data: bytes, job: Job) -> tuple[FileResult, bytes]:
+    """Fix source that is not read from a file (standard input), reported as ``name``: the
+    result, and the fixed bytes (``data`` itself when nothing changed or the fix failed)."""
+    try:
+        result, new = _fix_bytes(Path(name), data, job)
+    except FileError as error:
+        return FileResult(name, error=one_line(str(error))), data
+    except Exception as error:  # a bug must not lose the user's text
+        message = (
+            f"internal error: {type(error).__name__}: {error}; source left alone, please report"
+        )
+        return FileResult(name, error=one_line(message)), data
+    return result, data if new is None else new
+
+
 def _fix_file(path: Path, job: Job) -> FileResult:
     try:
         data = read_file(path, job.max_mib)
     except OSError as error:
         raise FileError(f"cannot read it: {error.strerror or error}") from error
+    result, new = _fix_bytes(path, data, job)
+    if new is not None and job.mode == "write":
+        write_atomically(path, new, data)
+    return result
+
+
+def _fix_bytes(path: Path, data: bytes, job: Job) -> tuple[FileResult, bytes | None]:
+    """What fixing ``data`` (the bytes of ``path``) gives: the result and the new bytes (None
+    when nothing changes). Writes nothing."""
     encoding, text = _decode(data)
     job = dataclasses.replace(job, selection=job.selection.for_path(str(path)))
     findings = _findings(text, job, str(path))  # fast: the engine parses only the spans that matter
@@ -90,21 +114,19 @@ def _fix_file(path: Path, job: Job) -> FileResult:
             raise FileError(f"{finding.line}:{finding.col + 1}: {finding.message}")
     if all(no_fix_reason(finding, job.options) for finding in findings):
         left = tuple((f.code, str(no_fix_reason(f, job.options))) for f in findings)
-        return FileResult(str(path), left=left)
+        return FileResult(str(path), left=left), None
     with whole_parse_turn(len(text)):
         outcome, new_text = _transform_any_depth(path, text, job)
         fixed = len(outcome.fixed)
         left = tuple((item.finding.code, item.reason) for item in outcome.left)
         del outcome  # the trees: freed before another worker may parse a big file
     if new_text == text:
-        return FileResult(str(path), left=left)
+        return FileResult(str(path), left=left), None
     _verify(text, new_text, str(path))
     if text.encode(encoding) != data:
         raise FileError(f"cannot write it back byte for byte in {encoding}; file left alone")
-    if job.mode == "write":
-        write_atomically(path, new_text.encode(encoding), data)
     diff = unified_diff(str(path), text, new_text) if job.mode == "diff" else ""
-    return FileResult(str(path), True, fixed, left, diff=diff)
+    return FileResult(str(path), True, fixed, left, diff=diff), new_text.encode(encoding)
 
 
 def _verify(text: str, new_text: str, path: str) -> None:
