@@ -93,7 +93,7 @@ class FixContext:
         scope = functions[0] if functions else self.scope_of(statement)
         # once per scope: searching its code per finding made N findings cost N x its size
         if (scope, base) not in self._fresh:
-            code = self._code_of(scope)
+            code = self.code_of(scope)
             self._fresh[scope, base] = next(n for n in candidates(base) if not uses(code, n))
         return self._fresh[scope, base]
 
@@ -130,7 +130,7 @@ class FixContext:
 
     def module_name(self, base: str) -> str:
         """A fresh name for a module-level definition: no code of the module uses it."""
-        code = self._code_of(self.module)
+        code = self.code_of(self.module)
         name = next(
             c for c in candidates(base) if not uses(code, c) and c not in self._module_names
         )
@@ -182,7 +182,7 @@ class FixContext:
         if kinds == {wanted} or (kinds is None and natural not in loaded):
             self.imports.append(ImportItem(module, name))
             return natural
-        code = self._code_of(self.module)
+        code = self.code_of(self.module)
         local = next(c for c in itertools.islice(candidates(natural), 1, None) if not uses(code, c))
         self.imports.append(ImportItem(module, name, local))
         return local
@@ -235,7 +235,9 @@ class FixContext:
     def know_code(self, node: cst.CSTNode, code: str) -> None:
         self._code[node] = code
 
-    def _code_of(self, node: cst.CSTNode) -> str:
+    def code_of(self, node: cst.CSTNode) -> str:
+        """The code of ``node`` (the module itself or one of its nodes), generated once: a
+        fix per finding that generated it again made fixing quadratic."""
         if node not in self._code:
             is_module = node is self.module
             self._code[node] = self.module.code if is_module else self.module.code_for_node(node)
@@ -243,7 +245,7 @@ class FixContext:
 
     def _ast(self) -> ast.Module:
         if self._tree is None:
-            code = self._code_of(self.module)
+            code = self.code_of(self.module)
             try:
                 self._tree = ast.parse(code)
             except SyntaxError:  # newer than this Python: the tree of a masked copy
@@ -254,7 +256,7 @@ class FixContext:
         return self._tree
 
     def _choose_tracking_set(self) -> tuple[str, bool]:
-        code = self._code_of(self.module)
+        code = self.code_of(self.module)
         for name in candidates(TRACKING_SET):
             if name in self._module_names:
                 continue

@@ -159,14 +159,19 @@ class _WrapCalls(cst.CSTTransformer):
 def _may_bind(context: FixContext, scope: cst.CSTNode) -> bool:
     """A fresh name bound in ``scope`` (and deleted again in a class) changes nothing
     else the program sees. Raises ``Unfixable`` for a class body the codemod cannot read."""
-    if isinstance(scope, cst.Module):
-        return not any(uses(context.module.code, name) for name in MODULE_INTROSPECTION)
-    code = context.module.code_for_node(scope)
-    if any(uses(code, name) for name in INTROSPECTION):
+    # once per scope, not once per finding: a scope of many tasks made fixing quadratic
+    if not context.shared((_may_bind, scope), lambda: _no_introspection(context, scope)):
         return False
     if isinstance(scope, cst.ClassDef):
         return _class_lookups_are_plain(context, scope)
     return True
+
+
+def _no_introspection(context: FixContext, scope: cst.CSTNode) -> bool:
+    """No name of ``scope``'s code reads its namespace as a whole (``locals()``, ...)."""
+    names = MODULE_INTROSPECTION if isinstance(scope, cst.Module) else INTROSPECTION
+    code = context.code_of(scope)
+    return not any(uses(code, name) for name in names)
 
 
 def _class_lookups_are_plain(context: FixContext, cls: cst.ClassDef) -> bool:
