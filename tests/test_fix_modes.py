@@ -492,3 +492,12 @@ def test_fix_dash_gives_back_the_source_unchanged_when_it_cannot_fix_it(
     assert err.startswith("lint-rules: error: app.py: 2:") and "cannot parse it" in err
     status, _, err = run(capsys, "-", "other.py")
     assert status == 2 and "cannot be fixed with other paths" in err
+
+
+def test_a_file_that_cannot_be_analysed_fails_fix_unless_trk000_is_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tree(tmp_path, {"broken.py": "import asyncio\nasyncio.create_task(x(\n"}) / "broken.py"
+    status, _, err = run(capsys, "--select", "TRK101", str(path))
+    assert status == 2 and "could not analyse this file" in err
+    assert run(capsys, "--ignore", "TRK000", str(path))[0] == 0

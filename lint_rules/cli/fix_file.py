@@ -163,10 +163,15 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _findings(text: str, job: Job, path: str) -> list[Finding]:
-    """What ``lint-rules check`` reports on ``text``: selected and not silenced by noqa."""
+    """What ``lint-rules check`` reports on ``text``: selected and not silenced by noqa;
+    and a TRK000 unless it is ignored (``--select TRK101`` alone must not let a file that
+    could not be analysed pass as fixed)."""
     codes = job.selection.codes(rules.known_codes())
     findings = rules.analyze(text, job.settings, codes=codes, path=path)
-    return reported(findings, split_lines(text), job.selection)
+    failed = [
+        f for f in findings if f.code == ANALYSIS_FAILED.code and not job.selection.ignored(f.code)
+    ]
+    return failed or reported(findings, split_lines(text), job.selection)
 
 
 class _TooDeep(Exception):

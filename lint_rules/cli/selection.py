@@ -59,6 +59,10 @@ class Selection:
     def enabled(self, code: str) -> bool:
         return _specificity(code, self.select) > _specificity(code, self.ignore)
 
+    def ignored(self, code: str) -> bool:
+        """An ``ignore`` selector, not only a narrower ``select``, turns ``code`` off."""
+        return _specificity(code, self.ignore) >= 0 and not self.enabled(code)
+
     def for_path(self, path: str) -> Selection:
         """This selection, with the ``per_file_ignores`` whose pattern matches ``path``
         added to ``ignore`` (a file outside ``base`` is matched by its name)."""
