@@ -18,7 +18,6 @@ import difflib
 import sys
 from collections.abc import Sequence
 
-from lint_rules.cli.docs import explain, explain_markdown
 from lint_rules.engine.info import RuleInfo
 from lint_rules.rules import all_infos
 
@@ -75,6 +74,8 @@ def unknown(argument: str, infos: Sequence[RuleInfo]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lint_rules.cli.docs import explain, explain_markdown  # imported late: faster start-up
+
     if args.all == bool(args.codes):
         print(
             "lint-rules explain: error: name rules (lint-rules explain TRK101, "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from lint_rules.cli.docs import rules_table
 from lint_rules.rules import all_infos
 
 
@@ -17,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lint_rules.cli.docs import rules_table  # imported late: faster start-up
+
     if args.markdown:
         print(rules_table(), end="")
         return 0

@@ -6,7 +6,6 @@ Everything here takes the complete, sorted list of results, so output is determi
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -112,6 +111,8 @@ def write_json(results: Sequence[Result], out: TextIO) -> None:
         }
         for result in results
     ]
+    import json  # imported when asked for: a text report starts faster
+
     json.dump(records, out, indent=2)
     out.write("\n")
 
@@ -145,6 +146,8 @@ def _escape_property(text: str) -> str:
 
 
 def write_sarif(results: Sequence[Result], out: TextIO, *, problems: Sequence[str] = ()) -> None:
+    import json
+
     json.dump(sarif_log(results, problems), out, indent=2)
     out.write("\n")
 
