@@ -23,9 +23,9 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from lint_rules import rules
 from lint_rules.cli import config, output
@@ -39,13 +39,11 @@ from lint_rules.cli.console import (
     wants_color,
     warn,
 )
-from lint_rules.cli.files import python_files, read_file
+from lint_rules.cli.files import STDIN, python_files, read_file
 from lint_rules.cli.selection import Selection, reported
 from lint_rules.engine.info import ANALYSIS_FAILED, failure
 from lint_rules.engine.source import DecodeError, decode_source, physical_line, split_lines
 from lint_rules.settings import ConfigError, Settings
-
-STDIN = "-"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,14 +96,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="first rewrite what `lint-rules fix` rewrites safely, then report what is left "
         "(one pre-commit hook for both)",
     )
+    cores = available_cores()
     parser.add_argument(
         "-j",
         "--jobs",
         type=positive_int,
-        default=available_cores(),
+        default=cores,
         metavar="N",
-        help="files checked at once, in worker processes (default: all cores, "
-        f"{available_cores()} here); the output is the same whatever N is",
+        help=f"files checked at once, in worker processes (default: all cores, {cores} here); "
+        "the output is the same whatever N is",
     )
     config.add_arguments(parser)
 
@@ -129,117 +128,117 @@ def run(args: argparse.Namespace) -> int:
     )
     for problem in problems:
         error(problem)
-    if args.fix:
-        if STDIN in paths:
-            error("--fix rewrites files, not standard input; use `lint-rules fix -`")
-            return 2
-    fix_errors = _fix_first(files, configuration, args) if args.fix else {}
+    if args.fix and STDIN in paths:
+        error("--fix rewrites files, not standard input; use `lint-rules fix -`")
+        return 2
+    try:
+        report = _report_to(args.output_file)
+    except OSError as opening:
+        error(f"--output-file {args.output_file}: cannot write it ({opening.strerror})")
+        return 2
     checked = 0
     if STDIN in paths:
         checked += 1
         results.extend(checker.check(stdin_name, sys.stdin.buffer.read()))
-    for found, problem in _check_files(checker, files, args.jobs, args.max_file_size):
+    by_file: dict[Path, list[output.Result]] = {}
+    work = functools.partial(_check_file, checker, args.max_file_size)
+    for path, (found, problem) in zip(files, _map_files(work, files, args.jobs, _lost)):
         if problem is not None:
             problems.append(problem)
             error(problem)
         else:
             checked += 1
-            results.extend(found)
-    not_analysed = {r.path for r in results if r.finding.code == ANALYSIS_FAILED.code}
-    for path, problem in fix_errors.items():
-        if path not in not_analysed:  # a TRK000 already says why that file was not fixed
-            problems.append(problem)
-            error(problem)
+            by_file[path] = found
+    if args.fix:
+        # only files with something to report are fixed, and only those it changed are
+        # checked again: most files are read and analysed once
+        fixable = [path for path, found in by_file.items() if _has_rule_findings(found)]
+        changed = _fix(fixable, configuration, args, problems)
+        for path, (found, problem) in zip(changed, _map_files(work, changed, args.jobs, _lost)):
+            by_file[path] = found
+            if problem is not None:
+                problems.append(problem)
+                error(problem)
+    for found in by_file.values():
+        results.extend(found)
     if not checked and not problems and not args.quiet:
         warn(f"no Python files found in {' '.join(paths)}; check the paths and the excludes")
     results.sort(key=output.Result.sort_key)
-    try:
-        with _report_stream(args.output_file) as out:
-            color = wants_color(args.color, out)
-            output.write(
-                args.format,
-                results,
-                out,
-                show_source=args.show_source,
-                problems=problems,
-                color=color,
-            )
-            if args.statistics:
-                output.write_statistics(results, out if args.format == "text" else sys.stderr)
-    except _CannotWrite as writing:
-        error(f"--output-file {args.output_file}: cannot write it ({writing.reason})")
-        return 2
+    with report as out:
+        output.write(
+            args.format,
+            results,
+            out,
+            show_source=args.show_source,
+            problems=problems,
+            color=wants_color(args.color, out),
+        )
+        if args.statistics:
+            output.write_statistics(results, out if args.format == "text" else sys.stderr)
     if problems:
         return 2
     return 1 if results and not args.exit_zero else 0
 
 
-class _CannotWrite(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@contextlib.contextmanager
-def _report_stream(output_file: str | None) -> Iterator[TextIO]:
-    """Standard output, or ``output_file`` (``_CannotWrite`` if it cannot be written; a
-    broken pipe on standard output is left to the caller, as before)."""
+def _report_to(output_file: str | None) -> contextlib.AbstractContextManager[TextIO]:
+    """Standard output, or ``output_file`` opened for writing (OSError if it cannot be: said
+    before any file is checked)."""
     if output_file is None:
-        yield sys.stdout
-        return
-    try:
-        out = open(output_file, "w", encoding="utf-8", errors="backslashreplace")
-    except OSError as error:
-        raise _CannotWrite(error.strerror or str(error)) from error
-    try:
-        with out:
-            yield out
-    except OSError as error:  # a full disk, say
-        raise _CannotWrite(error.strerror or str(error)) from error
+        return contextlib.nullcontext(sys.stdout)
+    return open(output_file, "w", encoding="utf-8", errors="backslashreplace")
 
 
 FILES_PER_WORKER = 8  # starting a worker process costs about as much as checking this many
 
 _Checked = tuple[list[output.Result], "str | None"]  # a file's results, or why it was not read
+T = TypeVar("T")
 
 
-def _check_files(
-    checker: _Checker, files: Sequence[Path], jobs: int, max_mib: int
-) -> Iterator[_Checked]:
-    """Each file's results (or the one-line problem that stopped its reading), in the order
-    of ``files`` whatever ``jobs`` is."""
-    work = functools.partial(_check_file, checker, max_mib)
+def _map_files(
+    work: Callable[[Path], T], files: Sequence[Path], jobs: int, lost: Callable[[Path], T]
+) -> Iterator[T]:
+    """``work(path)`` for each file, in the order of ``files``: in worker processes when
+    there are enough files for more than one."""
     workers = min(jobs, len(files) // FILES_PER_WORKER)
     if workers < 2:
         yield from map(work, files)
         return
     from lint_rules.cli.workers import map_in_order  # a multiprocessing pool: imported late
 
-    yield from map_in_order(work, files, workers, _lost)
+    yield from map_in_order(work, files, workers, lost)
 
 
-def _fix_first(
-    files: Sequence[Path], configuration: config.Config, args: argparse.Namespace
-) -> dict[str, str]:
-    """``lint-rules fix`` over ``files`` with its default rewrites (none of the opt-in ones);
-    the one-line error of each file it could not fix, by path."""
+def _has_rule_findings(found: Sequence[output.Result]) -> bool:
+    return any(result.finding.code != ANALYSIS_FAILED.code for result in found)
+
+
+def _fix(
+    files: Sequence[Path],
+    configuration: config.Config,
+    args: argparse.Namespace,
+    problems: list[str],
+) -> list[Path]:
+    """``lint-rules fix`` over ``files`` with its default rewrites (none of the opt-in ones):
+    the files it changed; the one-line error of each it could not fix goes to ``problems``."""
     from lint_rules.cli.fix_file import Job, fix_file, lost  # imports libcst
-    from lint_rules.cli.workers import map_in_order
 
     job = Job(configuration.settings, configuration.selection(), {}, "write", args.max_file_size)
-    workers = max(1, min(args.jobs, len(files) // FILES_PER_WORKER))
-    errors, fixed, changed = {}, 0, 0
-    for result in map_in_order(functools.partial(fix_file, job=job), files, workers, lost):
+    changed, fixed = [], 0
+    work = functools.partial(fix_file, job=job)
+    for path, result in zip(files, _map_files(work, files, args.jobs, lost)):
         if result.error is not None:
-            errors[result.path] = f"{shown(result.path)}: {result.error}"
-        fixed += result.fixed
-        changed += result.changed
+            problems.append(f"{shown(result.path)}: {result.error}")
+            error(problems[-1])
+        elif result.changed:
+            changed.append(path)
+            fixed += result.fixed
     if not args.quiet and fixed:
         print(
-            f"lint-rules check --fix: fixed {count(fixed, 'finding')} in {count(changed, 'file')}",
+            f"lint-rules check --fix: fixed {count(fixed, 'finding')} in "
+            f"{count(len(changed), 'file')}",
             file=sys.stderr,
         )
-    return errors
+    return changed
 
 
 def _check_file(checker: _Checker, max_mib: int, path: Path) -> _Checked:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     # (directory the patterns are relative to, the patterns), by rising precedence
     _Ignores = tuple[tuple[Path, pathspec.PathSpec], ...]
 
+STDIN = "-"  # the path that names standard input
+
 DEFAULT_EXCLUDES = (
     ".git",
     ".hg",

@@ -48,13 +48,11 @@ from lint_rules.cli.console import (
     wants_color,
     warn,
 )
-from lint_rules.cli.files import python_files
+from lint_rules.cli.files import STDIN, python_files
 from lint_rules.settings import ConfigError
 
 if TYPE_CHECKING:
     from lint_rules.cli.fix_file import FileResult, Job
-
-STDIN = "-"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
