@@ -186,3 +186,15 @@ def test_bad_per_file_ignores_are_errors_naming_the_key(
     pyproject.write_text(f"[tool.lint-rules]\n{table}\n")
     with pytest.raises(ConfigError, match=re.escape(named)):
         config.load_config(pyproject, known_codes())
+
+
+def test_cli_keys_may_be_spelled_with_underscores(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[tool.lint-rules]\nextend_select = ["TRK1"]\nper_file_ignores = {"t/*" = ["TRK2"]}\n'
+        'trk_loop_names = ["lp"]\n'
+    )
+    loaded = config.load_config(pyproject, known_codes())
+    assert loaded.extend_select == ("TRK1",)
+    assert loaded.per_file_ignores == (("t/*", ("TRK2",)),)
+    assert loaded.settings.loop_names == ("lp",)

@@ -117,13 +117,12 @@ def load_config(path: Path | None, known: Collection[str]) -> Config:
     source = f"{path}: [tool.lint-rules]"
     if not isinstance(table, dict):
         raise ConfigError(f"{source} must be a table, e.g. `[tool.lint-rules]` on its own line")
-    table = dict(table)
+    table = {key.replace("_", "-"): value for key, value in table.items()}  # both spellings
     _check_keys(table, source)
     lists: dict[str, Any] = {}
-    for spelling in (PER_FILE_IGNORES, "per_file_ignores"):
-        if spelling in table:
-            value = table.pop(spelling)
-            lists["per_file_ignores"] = _per_file_ignores_table(value, source, known)
+    if PER_FILE_IGNORES in table:
+        value = table.pop(PER_FILE_IGNORES)
+        lists["per_file_ignores"] = _per_file_ignores_table(value, source, known)
     for key in CLI_KEYS:
         if key in table:
             value = table.pop(key)
@@ -177,12 +176,11 @@ def _per_file_ignores_flag(
 
 def _check_keys(table: dict[str, Any], source: str) -> None:
     keys = [*CLI_KEYS, PER_FILE_IGNORES, *OPTIONS_BY_KEY]
-    for key in table:
-        normalized = key.replace("_", "-")
-        if normalized in keys:
+    for key in table:  # spelled with hyphens by now
+        if key in keys:
             continue
-        guesses = difflib.get_close_matches(normalized, keys, n=1) or difflib.get_close_matches(
-            f"trk-{normalized}", keys, n=1
+        guesses = difflib.get_close_matches(key, keys, n=1) or difflib.get_close_matches(
+            f"trk-{key}", keys, n=1
         )
         hint = f"did you mean {guesses[0]!r}? " if guesses else ""
         raise ConfigError(
