@@ -27,13 +27,19 @@ if TYPE_CHECKING:
 
 @functools.cache
 def _load_engine() -> Callable[..., list[Finding]]:
-    from lint_rules.rules import analyze, rule_classes
+    from lint_rules.engine import pipeline
+    from lint_rules.rules import rule_classes
 
-    rule_classes()  # imports libcst and the rules: only once a file can matter
+    families = rule_classes()  # imports libcst and the rules: only once a file can matter
     # libcst's classes and functions live until flake8 exits. Moved to the permanent
     # generation, they are not walked again by every later full collection
     # (benchmarks/README.md measures what that saves).
     gc.freeze()
+
+    def analyze(source: str, settings: Settings, **options: Any) -> list[Finding]:
+        # the pipeline itself: run() has made the text test of `rules.analyze` already
+        return pipeline.analyze(source, families, settings, **options)
+
     return analyze
 
 
