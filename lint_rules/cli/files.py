@@ -82,8 +82,10 @@ class Missing:
     path: Path
 
 
-def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
-    import pathspec  # only once a directory is walked or excludes apply: a fast start-up
+def gitignore_spec(lines: Iterable[str]) -> pathspec.PathSpec:
+    """gitignore-style patterns, compiled (pathspec is imported only once some are needed:
+    a file named alone starts faster)."""
+    import pathspec
 
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
@@ -91,7 +93,7 @@ def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
 @functools.cache
 def _excludes(base: Path, extra: tuple[str, ...]) -> tuple[pathspec.PathSpec, _Patterns]:
     """The default excludes and the user's, built once (a file named alone needs neither)."""
-    return _spec(DEFAULT_EXCLUDES), _Patterns(base, _spec(extra))
+    return gitignore_spec(DEFAULT_EXCLUDES), _Patterns(base, gitignore_spec(extra))
 
 
 def discover(
@@ -288,4 +290,4 @@ def _gitignore(path: Path) -> pathspec.PathSpec | None:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    return _spec(text.splitlines())
+    return gitignore_spec(text.splitlines())

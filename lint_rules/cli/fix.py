@@ -169,20 +169,14 @@ def painted_diff(diff: str) -> str:
     """A unified diff in a terminal's colours: headers bold, hunks cyan, - red, + green."""
     lines = []
     for line in diff.splitlines(keepends=True):
-        body, end = line.rstrip("\n"), line[len(line.rstrip("\n")) :]
-        style = (
-            "bold"
-            if line.startswith(("--- ", "+++ "))
-            else "cyan"
-            if line.startswith("@@")
-            else "minus"
-            if line.startswith("-")
-            else "green"
-            if line.startswith("+")
-            else None
-        )
-        lines.append(paint(body, style, True) + end if style else line)
+        style = next((style for start, style in _DIFF_STYLES if line.startswith(start)), None)
+        body = line.rstrip("\n")
+        lines.append(paint(body, style, True) + line[len(body) :] if style else line)
     return "".join(lines)
+
+
+# the first prefix that matches wins: a header before a removed or added line
+_DIFF_STYLES = (("--- ", "bold"), ("+++ ", "bold"), ("@@", "cyan"), ("-", "minus"), ("+", "green"))
 
 
 @dataclass

@@ -229,17 +229,13 @@ def unified_diff(name: str, old: str, new: str) -> str:
     as those tools split them: a CR of a CRLF or a lone CR stays inside its line, so a file
     with only CR newlines is one line, changed whole."""
     name = shown(name, quote_spaces=True)
-    lines = difflib.unified_diff(_lf_lines(old), _lf_lines(new), name, name)
+    lines = difflib.unified_diff(_LF_LINE.findall(old), _LF_LINE.findall(new), name, name)
     out = []
     for line in lines:
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")
     return "".join(out)
-
-
-def _lf_lines(text: str) -> list[str]:
-    return _LF_LINE.findall(text)
 
 
 _LF_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")

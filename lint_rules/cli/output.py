@@ -77,16 +77,16 @@ def write_text(
 ) -> None:
     for result in results:
         finding = result.finding
-        where = f"{paint(shown(result.path), 'bold', color)}:{finding.line}:{result.column}"
-        out.write(f"{where}: {paint(finding.code, 'red', color)} {finding.message}\n")
+        code = paint(finding.code, "red", color)
+        out.write(f"{_location(result, color)}: {code} {finding.message}\n")
         if show_source and result.source_line:
             # keep tabs so the caret lines up under the column in a terminal
             indent = "".join(c if c == "\t" else " " for c in result.source_line[: finding.col])
             out.write(f"{result.source_line}\n{indent}^\n")
 
 
-def _location(result: Result) -> str:
-    return f"{shown(result.path)}:{result.finding.line}:{result.column}"
+def _location(result: Result, color: bool = False) -> str:
+    return f"{paint(shown(result.path), 'bold', color)}:{result.finding.line}:{result.column}"
 
 
 def write_statistics(results: Sequence[Result], out: TextIO) -> None:

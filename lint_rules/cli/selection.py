@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lint_rules.cli.files import gitignore_spec
 from lint_rules.cli.noqa import unsuppressed
 from lint_rules.engine.info import ANALYSIS_FAILED, Finding
 from lint_rules.settings import ConfigError
@@ -103,9 +104,7 @@ def reported(
 
 @functools.cache
 def _pattern(pattern: str) -> pathspec.PathSpec:
-    import pathspec  # only when per-file-ignores are configured
-
-    return pathspec.GitIgnoreSpec.from_lines([pattern])
+    return gitignore_spec([pattern])
 
 
 def _specificity(code: str, selectors: Iterable[str]) -> int:
