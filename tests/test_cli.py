@@ -527,7 +527,10 @@ def test_every_subcommand_has_version_and_its_own_usage_on_errors(capsys, subcom
 
 def test_quiet_prints_findings_and_errors_only(project: Path, capsys) -> None:
     write(project, "app.py", DISCARDED)
-    assert lint_rules(capsys, "check", "-q", "nothing/").err.count("warning") == 0
+    (project / "empty").mkdir()
+    assert "warning: no Python files found" in lint_rules(capsys, "check", "empty").err
+    assert lint_rules(capsys, "check", "-q", "empty") == (0, "", "")
+    assert lint_rules(capsys, "fix", "-q", "empty") == (0, "", "")
     check = lint_rules(capsys, "check", "--quiet", "app.py", "missing.py")
     assert check.status == 2 and len(check.out.splitlines()) == 1
     assert check.err.splitlines() == [

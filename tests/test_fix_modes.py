@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -120,49 +121,48 @@ NEWLINES = {
 }
 
 
-@pytest.mark.parametrize("tool", [["patch", "-p0", "--binary", "-s"], ["git", "apply", "-"]])
-@pytest.mark.parametrize("name", sorted(NEWLINES))
-def test_diff_of_cr_and_mixed_newlines_applies_as_fix_writes_it(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    name: str,
-    tool: list[str],
-) -> None:
-    """patch and git apply split lines at \\n only: a lone CR stays inside its line."""
+@pytest.fixture(params=[["patch", "-p0", "--binary", "-s"], ["git", "apply", "-"]], ids=str)
+def apply_diff(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], None]:
+    """Apply a diff in ``tmp_path`` (the current directory) with patch, then with git apply."""
+    tool = request.param
     if shutil.which(tool[0]) is None:
         pytest.skip(f"{tool[0]} is not installed: cannot apply the diff")
+    monkeypatch.chdir(tmp_path)
+
+    def apply(diff: str) -> None:
+        applied = subprocess.run(tool, input=diff.encode(), cwd=tmp_path, capture_output=True)
+        assert applied.returncode == 0, applied.stderr
+
+    return apply
+
+
+@pytest.mark.parametrize("name", sorted(NEWLINES))
+def test_diff_of_cr_and_mixed_newlines_applies_as_fix_writes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], apply_diff: Callable[[str], None], name: str
+) -> None:
+    """patch and git apply split lines at \\n only: a lone CR stays inside its line."""
     data = NEWLINES[name]
     tree(tmp_path, {"x.py": data, "written/x.py": data})
-    monkeypatch.chdir(tmp_path)
     status, out, _ = run(capsys, "--diff", "x.py")
     assert status == 0 and (tmp_path / "x.py").read_bytes() == data
-    applied = subprocess.run(tool, input=out.encode(), cwd=tmp_path, capture_output=True)
-    assert applied.returncode == 0, applied.stderr
+    apply_diff(out)
     assert run(capsys, "written/x.py")[0] == 0
     written = (tmp_path / "written" / "x.py").read_bytes()
     assert written.endswith(b"\r") and b"_background_tasks.add(_task)" in written
     assert (tmp_path / "x.py").read_bytes() == written
 
 
-@pytest.mark.parametrize("tool", [["patch", "-p0", "--binary", "-s"], ["git", "apply", "-"]])
 @pytest.mark.parametrize("name", ["a\nb.py", "sp ace.py", "tab\t.py"])
 def test_diff_of_an_odd_file_name_applies(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    name: str,
-    tool: list[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], apply_diff: Callable[[str], None], name: str
 ) -> None:
     """Names with a control character or a space are quoted in the headers, as git does."""
-    if shutil.which(tool[0]) is None:
-        pytest.skip(f"{tool[0]} is not installed: cannot apply the diff")
     tree(tmp_path, {name: STATEMENT})
-    monkeypatch.chdir(tmp_path)
     status, out, _ = run(capsys, "--diff", name)
     assert status == 0 and out.startswith('--- "')
-    applied = subprocess.run(tool, input=out.encode(), cwd=tmp_path, capture_output=True)
-    assert applied.returncode == 0, applied.stderr
+    apply_diff(out)
     assert (tmp_path / name).read_text() == _fixed(STATEMENT, tmp_path)
 
 

@@ -6,7 +6,7 @@ behaviour and leaves room for a noisy machine. The shapes are the codemod's own 
 many tasks in one function (400 of them once took 30 s) and many small functions; a fixed
 1,000-branch ``elif`` chain must not give TRK000 (a RecursionError once did). The fix of many
 tasks in one function once wrote out the function's code again for each task.
-``benchmarks/scaling.py`` times more shapes.
+The shapes are ``benchmarks/scaling.py``'s, which times more of them.
 """
 
 from __future__ import annotations
@@ -19,50 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from lint_rules import rules
+from benchmarks.scaling import check, elif_chain, many_functions, one_function
 from lint_rules.cli.fix_file import FileResult, Job, fix_file
-from lint_rules.cli.selection import Selection, reported
-from lint_rules.engine.info import ANALYSIS_FAILED, Finding
-from lint_rules.engine.source import split_lines
+from lint_rules.cli.selection import Selection
+from lint_rules.engine.info import ANALYSIS_FAILED
 from lint_rules.settings import Settings
 
 pytestmark = pytest.mark.slow  # times the check on sources of up to 170 KB
-
-TASK = "asyncio.create_task(work())"
-FIXED_HEAD = (
-    'import asyncio\nfrom typing import Any\n\n_background_tasks: "set[asyncio.Future[Any]]" '
-    "= set()\n\n\n"
-)
-FIXED_TASK = (
-    "_task = asyncio.create_task(work())\n{0}_background_tasks.add(_task)\n"
-    "{0}_task.add_done_callback(_background_tasks.discard)\n"
-)
-
-
-def many_functions(n: int) -> str:
-    return "import asyncio\n\n\n" + "".join(
-        f"async def f{i}():\n    {TASK}\n\n\n" for i in range(n)
-    )
-
-
-def one_function(n: int, fixed: bool) -> str:
-    task = FIXED_TASK.format("    ") if fixed else TASK + "\n"
-    head = FIXED_HEAD if fixed else "import asyncio\n\n\n"
-    return head + "async def f():\n" + f"    {task}" * n
-
-
-def elif_chain(n: int, fixed: bool) -> str:
-    task = FIXED_TASK.format("        ") if fixed else TASK + "\n"
-    branches = "".join(f"    elif x == {i}:\n        {task}" for i in range(1, n))
-    head = FIXED_HEAD if fixed else "import asyncio\n\n\n"
-    return head + f"async def f(x):\n    if x == 0:\n        {task}" + branches
-
-
-def check(source: str) -> list[Finding]:
-    """What ``lint-rules check`` reports on one file's text."""
-    selection = Selection()
-    findings = rules.analyze(source, Settings(), codes=selection.codes(rules.known_codes()))
-    return reported(findings, split_lines(source), selection)
 
 
 def median_times(*sources: str, repeats: int = 3) -> list[float]:
