@@ -7,12 +7,15 @@ the expected findings, the same for both."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
 
+from lint_rules.engine.project import MODULES
 from lint_rules.rules import analyze
 from tests.expectations import expected_findings, fixture_settings
 
@@ -181,3 +184,30 @@ def test_only_modules_whose_text_can_answer_are_parsed(tmp_path: Path) -> None:
     assert "billing.py" in findings[0].message
     assert "billing.py" in parsed
     assert not {"settings.py", "labels.py", "jobs.py"} & set(parsed), parsed
+
+
+def test_a_module_read_is_frozen_out_of_the_collector_and_garbage_is_not(tmp_path: Path) -> None:
+    """A tree kept in the cache is moved to the permanent generation (later full collections
+    do not walk it again), but cyclic garbage made before the read is collected first: frozen,
+    it would never be freed."""
+    (tmp_path / "pyproject.toml").write_text("")
+    module = tmp_path / "helpers.py"
+    module.write_text("".join(f"def helper_{n}(x):\n    return [x, {n}]\n" for n in range(200)))
+
+    class Cyclic:
+        pass
+
+    garbage = Cyclic()
+    garbage.me = garbage  # type: ignore[attr-defined]
+    alive = weakref.ref(garbage)
+    del garbage
+    gc.disable()  # only the read may collect it
+    try:
+        frozen = gc.get_freeze_count()
+        index = MODULES.load(str(module), (".",))
+        assert index is not None
+        assert alive() is None
+        # the tree alone is several nodes a function
+        assert gc.get_freeze_count() - frozen >= 200 * 5
+    finally:
+        gc.enable()

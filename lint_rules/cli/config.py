@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import os
 import sys
 from collections.abc import Collection, Sequence
@@ -179,6 +178,8 @@ def _check_keys(table: dict[str, Any], source: str) -> None:
     for key in table:  # spelled with hyphens by now
         if key in keys:
             continue
+        import difflib  # only for a mistake: not on every start-up
+
         guesses = difflib.get_close_matches(key, keys, n=1) or difflib.get_close_matches(
             f"trk-{key}", keys, n=1
         )

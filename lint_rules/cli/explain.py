@@ -14,7 +14,6 @@ examples:
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 
@@ -63,6 +62,8 @@ def unknown(argument: str, infos: Sequence[RuleInfo]) -> str:
     what = "code" if any(char.isdigit() for char in argument) else "rule name"
     words = [info.code for info in infos] + [info.name for info in infos]
     by_lower = {word.lower(): word for word in words}
+    import difflib  # only for a mistake: not on every start-up
+
     close = difflib.get_close_matches(argument.strip().lower(), by_lower, n=1)
     hint = f" (did you mean {by_lower[close[0]]}?)" if close else ""
     codes = ", ".join(info.code for info in infos)

@@ -37,6 +37,7 @@ class Positions:
         self._provider: Any | None = None
         self._encoded: dict[int, bytes | None] = {}  # line -> its UTF-8 bytes, None: ASCII
         self._in_span: dict[tuple[str, str], list[Any]] = {}  # (kind, name) -> ast nodes
+        self._by_name: AstIndex | None = None  # built the first time a finding needs it
 
     def record(self, node: cst.CSTNode) -> None:
         """Called for every node during the traversal."""
@@ -104,11 +105,12 @@ class Positions:
 
     def _ast_in_span(self, kind: str, name: str) -> list[Any]:
         """The ast calls (or definitions) of ``name`` that start inside the span, in source
-        order: a slice of the module's own index, found by bisection."""
+        order, found by bisection in the span's own index."""
         key = (kind, name)
         if key not in self._in_span:
-            by_name = self._index.cached(_AST_INDEX_KEY, lambda: _ast_index(self._index.tree))
-            lines, nodes = by_name[kind].get(name, ([], []))
+            if self._by_name is None:
+                self._by_name = _ast_index(self._index.tree, self._span)
+            lines, nodes = self._by_name[kind].get(name, ([], []))
             low = bisect.bisect_left(lines, self._span.start)
             high = bisect.bisect_right(lines, self._span.end)
             self._in_span[key] = nodes[low:high]
@@ -123,7 +125,6 @@ def _count(counts: dict[str, int], name: str) -> int:
 
 
 _AST_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-_AST_INDEX_KEY = "positions: ast calls and definitions by name"
 # kind -> name -> (start lines, nodes), both in source order
 AstIndex = dict[str, dict[str, tuple[list[int], list[Any]]]]
 
@@ -133,9 +134,11 @@ def _source_order(call: ast.Call) -> tuple[int, int, int, int]:
     return call.lineno, call.col_offset, -(call.end_lineno or 0), -(call.end_col_offset or 0)
 
 
-def _ast_index(tree: ast.Module) -> AstIndex:
-    """Every named call and every definition of the module by name, built once per module
-    (walking the tree per span made the cost grow with spans x module size)."""
+def _ast_index(tree: ast.Module, span: Span) -> AstIndex:
+    """Every named call and every definition around the span by name, built once per span:
+    the walk leaves out the statements and expressions that end before the span or start
+    after it (walking the whole module for each file with a finding cost more than the rest
+    of the positions)."""
     calls: dict[str, list[ast.Call]] = {}
     definitions: dict[str, list[ast.stmt]] = {}
     stack: list[ast.AST] = [tree]  # a stack, not recursion: the input's depth is unbounded
@@ -147,7 +150,13 @@ def _ast_index(tree: ast.Module) -> AstIndex:
                 calls.setdefault(name, []).append(node)
         elif isinstance(node, _AST_DEFINITIONS):
             definitions.setdefault(node.name, []).append(node)
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(
+            child
+            for child in ast.iter_child_nodes(node)
+            # (nodes without a position, such as `arguments`, are walked into)
+            if getattr(child, "end_lineno", span.start) >= span.start
+            and getattr(child, "lineno", span.end) <= span.end
+        )
     index: AstIndex = {"call": {}, "definition": {}}
     for name, found_calls in calls.items():
         found_calls.sort(key=_source_order)
