@@ -158,7 +158,7 @@ class Modules:
         cached = self._matches.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        found = stamp is not None and pattern.search(_read_bytes(path)) is not None
+        found = stamp is not None and pattern.search(read_bytes(path)) is not None
         self._matches[key] = (stamp, found)
         return found
 
@@ -170,7 +170,7 @@ class Modules:
         cached = self._findall.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        data = _read_bytes(path) if stamp is not None else b""
+        data = read_bytes(path) if stamp is not None else b""
         found = frozenset(m.decode("utf-8", "replace") for m in pattern.findall(data))
         self._findall[key] = (stamp, found)
         return found
@@ -230,7 +230,8 @@ def _words_pattern(words: tuple[str, ...], names: bool) -> re.Pattern[bytes]:
     return re.compile((rb"(?<![\w])(?:" if names else b"(?:") + alternatives + b")")
 
 
-def _read_bytes(path: str) -> bytes:
+def read_bytes(path: str) -> bytes:
+    """The file's bytes (empty if it cannot be read)."""
     try:
         with open(path, "rb") as stream:
             return stream.read()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from lint_rules.engine.project import MODULES, Project, imported_names
+from lint_rules.engine.project import MODULES, Project, imported_names, read_bytes
 from lint_rules.engine.triggers import last_names
 from lint_rules.settings import Settings
 
@@ -54,9 +54,12 @@ def imported_factory_words(
 def _is_factory(module_path: str, name: str, settings: Settings, depth: int) -> bool:
     """``name`` of the module is a task factory it defines, or one it imports from another
     module of the project (a re-export in ``__init__.py``)."""
-    # a factory is a plain `def`: a module without one of that name is not parsed for it
-    if name in MODULES.findall(module_path, _PLAIN_DEFS) and name in module_factories(
-        module_path, settings
+    # a factory is a plain `def` that names a task API or another factory: a module without
+    # one of that name is not parsed for it
+    if (
+        name in MODULES.findall(module_path, _PLAIN_DEFS)
+        and name in _may_be_factories(module_path, settings)
+        and name in module_factories(module_path, settings)
     ):
         return True
     found = _reexported(module_path, name, settings) if depth <= 3 else None
@@ -104,6 +107,60 @@ def may_make_tasks(module_path: str, attribute: str, settings: Settings, depth: 
     inner = ".".join(part for part in (found[1], rest) if part)
     return may_make_tasks(found[0], inner, settings, depth + 1)
 
+
+@functools.lru_cache(maxsize=65536)
+def _may_be_factories(module_path: str, settings: Settings) -> frozenset[str]:
+    """The names of the module's functions and methods that may be task factories, read from
+    the text: each ``def`` whose lines name a task API, then each one whose lines name one
+    of those, until no new one turns up. ``Summaries.task_factories`` follows the same
+    mentions in the tree (its factories are among these), so a name left out need not be
+    parsed for. A ``def`` ends before the next line indented no deeper that is not blank, a
+    comment or a closing bracket; a layout that fools this only leaves names out."""
+    from lint_rules.rules.tasks.codes import trigger  # (which imports this module)
+
+    words = [word.encode() for word in trigger(settings).words]
+    pending = dict(_definitions(read_bytes(module_path)))
+    new = {name for name, text in pending.items() if any(word in text for word in words)}
+    found: set[str] = set()
+    while new:
+        found |= new
+        for name in new:
+            del pending[name]
+        named = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in new) + rb")\b")
+        new = {name for name, text in pending.items() if named.search(text)}
+    return frozenset(found)
+
+
+def _definitions(data: bytes) -> dict[str, bytes]:
+    """Each name a ``def`` of the module's text binds, with the text of every ``def`` of that
+    name (decorators included; a nested ``def`` is also part of the one around it)."""
+    lines = data.split(b"\n")
+    texts: dict[str, bytes] = {}
+    open_definitions: list[tuple[int, str, int]] = []  # (indent, name, first line)
+    decorated = None  # the first line of the decorators above the next line
+
+    def close(end: int) -> None:
+        _, name, start = open_definitions.pop()
+        texts[name] = texts.get(name, b"") + b"\n".join(lines[start:end])
+
+    for number, line in enumerate(lines):
+        code = line.lstrip(b" \t")
+        if not code or code[:1] in b"#)]}\r\f":
+            continue
+        indent = len(line) - len(code)
+        while open_definitions and indent <= open_definitions[-1][0]:
+            close(number)
+        definition = _DEF.match(code)
+        if definition is not None:
+            name = definition.group(1).decode("utf-8", "replace")
+            open_definitions.append((indent, name, number if decorated is None else decorated))
+        decorated = (number if decorated is None else decorated) if code[:1] == b"@" else None
+    while open_definitions:
+        close(len(lines))
+    return texts
+
+
+_DEF = re.compile(rb"(?:async[ \t]+)?def[ \t]+(\w+)")
 
 # the name of every plain (not async) `def` of a module, methods included
 _PLAIN_DEFS = re.compile(rb"(?<![\w])(?<!async )def[ \t]+([^\s(\[:]+)[ \t]*[(\[]")
