@@ -3,6 +3,7 @@ installed snapshot of the worktree).
 
     python probe.py equivalence FILELIST   # span analysis == full parse, file by file (JSON)
     python probe.py findings FILELIST --codes TRK101,TRK102   # findings as JSON
+    python probe.py factories FILELIST   # the text test for task factories misses none (JSON)
 
 FILELIST holds one path a line. Files are read the way flake8 reads them (PEP 263 encoding,
 falling back to latin-1), each as a file of its project (the imports of the project are followed).
@@ -71,9 +72,42 @@ def findings(paths: Sequence[str], codes: frozenset[str] | None, jobs: int) -> l
         return [row for chunk in chunks for row in chunk]
 
 
+def _factories(path: str) -> dict:
+    """The module's task factories as its summaries find them from the whole tree, and those
+    the text test (``_may_be_factories``) would not parse the module for."""
+    import ast
+
+    from lint_rules.engine.index import ModuleIndex
+    from lint_rules.engine.project import Project
+    from lint_rules.engine.source import split_lines
+    from lint_rules.rules.tasks.imports import _may_be_factories
+    from lint_rules.rules.tasks.summaries import Summaries
+    from lint_rules.settings import Settings
+
+    source, settings = read_source(path), Settings()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {"path": path, "factories": [], "missed": []}
+    index = ModuleIndex(tree, split_lines(source), path, Project.of(path, settings.src))
+    found = Summaries(index, settings).task_factories
+    missed = found - _may_be_factories(path, settings)
+    return {"path": path, "factories": sorted(found), "missed": sorted(missed)}
+
+
+def factories(paths: Sequence[str], jobs: int) -> dict:
+    with Pool(jobs) as pool:
+        results = list(pool.imap_unordered(_factories, paths, chunksize=8))
+    return {
+        "modules": len(results),
+        "with_factories": sum(bool(r["factories"]) for r in results),
+        "missed": sorted((r for r in results if r["missed"]), key=lambda r: r["path"]),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=("equivalence", "findings"))
+    parser.add_argument("mode", choices=("equivalence", "findings", "factories"))
     parser.add_argument("filelist", type=Path)
     parser.add_argument("--codes", default="", help="comma-separated codes (default: all)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
@@ -81,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = [line for line in args.filelist.read_text().splitlines() if line]
     if args.mode == "equivalence":
         output = equivalence(paths, args.jobs)
+    elif args.mode == "factories":
+        output = factories(paths, args.jobs)
     else:
         codes = frozenset(args.codes.split(",")) if args.codes else None
         output = findings(paths, codes, args.jobs)

@@ -249,6 +249,17 @@ def check_equivalence(packages: Sequence[Package]) -> list[str]:
                 print(f"    only full:  {row}", file=sys.stderr)
         print("!" * 78, file=sys.stderr)
         raise SystemExit(1)
+    factories = venvs.probe("factories", (p for package in packages for p in package.files))
+    lines.append(
+        f"Task factories that the text test would not parse a module for: "
+        f"{len(factories['missed'])} of the {factories['modules']} modules "
+        f"({factories['with_factories']} define factories)."
+    )
+    if factories["missed"]:
+        print("THE TEXT TEST FOR TASK FACTORIES MISSES SOME:", file=sys.stderr)
+        for missed in factories["missed"]:
+            print(f"  {missed['path']}: {', '.join(missed['missed'])}", file=sys.stderr)
+        raise SystemExit(1)
     return lines
 
 

@@ -211,3 +211,35 @@ def test_a_module_read_is_frozen_out_of_the_collector_and_garbage_is_not(tmp_pat
         assert gc.get_freeze_count() - frozen >= 200 * 5
     finally:
         gc.enable()
+
+
+def test_a_module_is_parsed_for_an_imported_name_only_if_its_def_may_make_a_task(
+    tmp_path: Path,
+) -> None:
+    """``_may_be_factories`` reads from the text which defs may be task factories (those that
+    name a task API, and those that name one of them); the module is parsed only for those,
+    and the summaries' factories are always among them."""
+    from lint_rules.rules.tasks.imports import _is_factory, _may_be_factories, module_factories
+    from lint_rules.settings import Settings
+
+    (tmp_path / "pyproject.toml").write_text("")
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text(
+        "import asyncio\n\n\n"
+        "def spawn(coro):\n    return asyncio.get_running_loop().create_task(coro)\n\n\n"
+        "@staticmethod\ndef go(coro):\n    return spawn(coro)\n\n\n"
+        "def label(task):\n    '''\ndef create_task(): a line in column 0 of a string\n'''\n"
+        "    return str(task)\n\n\n"
+        "class Jobs:\n    def run(self, coro):\n        return go(coro)\n\n"
+        "    def close(self):\n        pass\n"
+    )
+    settings = Settings()
+    may = _may_be_factories(str(helpers), settings)
+    assert {"spawn", "go", "run"} <= may
+    assert "close" not in may and "label" not in may
+    reads = MODULES.reads
+    assert not _is_factory(str(helpers), "close", settings, 0)
+    assert MODULES.reads == reads  # not parsed: `close` names no task API
+    assert _is_factory(str(helpers), "go", settings, 0)
+    assert MODULES.reads == reads + 1
+    assert module_factories(str(helpers), settings) == {"spawn", "go", "run"}
