@@ -25,14 +25,15 @@ ProjectRequires = Callable[[str, str, "Project"], bool]
 @dataclass(frozen=True)
 class Trigger:
     """A file can matter to a family only if it holds one of ``words`` (and, when given, one
-    of ``requires``); within it, only the lines holding a word that ``pattern`` matches.
+    of ``requires``); within it, only the lines holding a word that ``pattern`` (a regular
+    expression, compiled only once a file holds a word) matches.
 
     A family that follows the project's imports may add, for a file of a project, words of
     its own (``project_words``: e.g. the imported names of the project's task factories) and
     meet ``requires`` through the modules it imports (``project_requires``)."""
 
     words: tuple[str, ...]
-    pattern: re.Pattern[str]
+    pattern: str
     requires: tuple[str, ...] = ()
     project_words: ProjectWords | None = None
     project_requires: ProjectRequires | None = None
@@ -87,7 +88,8 @@ class Trigger:
                 line_end += len(lines[line])
                 line += 1
             line_numbers.add(line)
-        return sorted(n for n in line_numbers if self.pattern.search(lines[n - 1]))
+        pattern = re.compile(self.pattern)  # (re keeps it compiled)
+        return sorted(n for n in line_numbers if pattern.search(lines[n - 1]))
 
 
 def last_names(qualified_names: Sequence[str]) -> list[str]:

@@ -121,7 +121,7 @@ def trigger(settings: Settings) -> Trigger:
     registries = last_names(settings.callback_registries)
     return Trigger(
         ("run(", "run_until_complete", "run as"),
-        re.compile(r"run(?:_until_complete)?\s*\(|run\s+as\b"),
+        r"run(?:_until_complete)?\s*\(|run\s+as\b",
         requires=("callback", ".add", *registries),
         # or a project module it imports registers them
         project_requires=functools.partial(_imports_registrations, settings=settings),

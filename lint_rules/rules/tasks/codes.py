@@ -207,7 +207,7 @@ def trigger(settings: Settings) -> Trigger:
     """A task API call, or a user factory."""
     names = [*TASK_API_NAMES, *last_names(settings.task_factories)]
     awaited = "|".join(AWAITED_API_NAMES)
-    pattern = re.compile(
+    pattern = (
         rf"\b(?:{'|'.join(map(re.escape, names))})\b"
         # `asyncio.Task` in an annotation (`Task[None]`, `Task | None`) is no task
         r"|\bTask\s*[(,)]"
