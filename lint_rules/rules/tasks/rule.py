@@ -80,8 +80,12 @@ class TaskRules(ScopedRule):
         index = self.index
         if index.path is None or index.project is None:
             return ()
-        source = "".join(index.lines)
-        return imported_factory_words(source, index.path, index.project, self.settings)
+        project, path, settings = index.project, index.path, self.settings
+        # once per module, not per span: joining and hashing a large file's text is not free
+        return index.cached(
+            (imported_factory_words, settings),
+            lambda: imported_factory_words("".join(index.lines), path, project, settings),
+        )
 
     # -- collecting --------------------------------------------------------------------
 
