@@ -105,11 +105,13 @@ _DEFINITIONS_KEY = "index: definitions by first line"
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _definition_chains(tree: ast.Module) -> tuple[list[int], list[tuple[ast.stmt, ...]]]:
+def _definition_chains(
+    statements: Sequence[ast.stmt],
+) -> tuple[list[int], list[tuple[ast.stmt, ...]]]:
     """Every ``def`` and ``class`` among the statements, sorted by first line (decorators
     included), each with the chain of definitions from the outermost one down to it."""
     found: list[tuple[int, tuple[ast.stmt, ...]]] = []
-    pending: list[tuple[ast.stmt, tuple[ast.stmt, ...]]] = [(s, ()) for s in tree.body]
+    pending: list[tuple[ast.stmt, tuple[ast.stmt, ...]]] = [(s, ()) for s in statements]
     while pending:  # a stack: statements nest as deep as the input does
         statement, around = pending.pop()
         if isinstance(statement, _DEFINITIONS):
@@ -264,10 +266,14 @@ class ModuleIndex:
     def definitions_around(self, line: int) -> tuple[ast.stmt, ...]:
         """The ``def`` and ``class`` statements that enclose ``line``, outermost first.
 
-        Found by bisection in an index of every definition built once per module: walking
-        the statements down to ``line`` per lookup cost the depth of the input each time (a
-        long ``elif`` chain nests one level per branch)."""
-        starts, chains = self.cached(_DEFINITIONS_KEY, lambda: _definition_chains(self.tree))
+        Found by bisection in an index of the definitions in the top-level statement around
+        ``line``, built once per statement: walking the statements down to ``line`` per
+        lookup cost the depth of the input each time (a long ``elif`` chain nests one level
+        per branch), and indexing the whole module cost its size for every file."""
+        statements = tuple(self._top_level_statements(line))
+        starts, chains = self.cached(
+            (_DEFINITIONS_KEY, statements), lambda: _definition_chains(statements)
+        )
         position = bisect.bisect_right(starts, line) - 1
         if position < 0:
             return ()
