@@ -2,6 +2,7 @@
 
     python3 benchmarks/gc_share.py                      # Home Assistant, 2,000 files, 3 rounds
     python3 benchmarks/gc_share.py litellm --files 1000 --rounds 5
+    python3 benchmarks/gc_share.py litellm --dense --rounds 1   # where the plugin reads modules
 
 libcst's classes stay on the heap once the plugin has imported it, and every full collection
 flake8 runs afterwards walks them again; ``flake8_plugin`` freezes them out of the collector's
@@ -61,12 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("package", nargs="?", default="homeassistant")
     parser.add_argument("--files", type=int, default=2000, help="sample size (default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of each")
+    parser.add_argument(
+        "--dense", action="store_true", help="sample the trigger-dense files instead"
+    )
     args = parser.parse_args(argv)
 
     venvs.ensure(with_async=False)
     (package,) = corpus.prepare(names=[args.package])
     dense = set(package.dense_files)
-    rest = [path for path in package.files if path not in dense]
+    rest = [path for path in package.files if (path in dense) == args.dense]
     sample = rest[:: max(1, len(rest) // args.files)][: args.files]
     variants = {"flake8": venvs.BASE, "flake8+TRK": venvs.TRK}
     # run.py's Interleaver: the order flips every round
@@ -76,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     runs = {name: part.samples for name, part in series.items()}
 
-    print(f"\n{package.label}: {len(sample)} of the {len(rest)} files that are not dense")
+    which = "trigger-dense" if args.dense else "not dense"
+    print(f"\n{package.label}: {len(sample)} of the {len(rest)} files that are {which}")
     print("| variant | CPU s | collection s | collection share | collections |")
     print("|---|---:|---:|---:|---:|")
     for name, samples in runs.items():
