@@ -38,7 +38,7 @@ SUBCOMMANDS = {
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; given the ``command`` to run, only that subcommand gets its arguments
-    (building every subcommand's options was a tenth of the start-up of a clean check)."""
+    (the others' options are never parsed, and building them is start-up time)."""
     parser = argparse.ArgumentParser(
         prog="lint-rules",
         description=DESCRIPTION,

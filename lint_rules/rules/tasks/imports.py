@@ -119,7 +119,7 @@ def _may_be_factories(module_path: str, settings: Settings) -> frozenset[str]:
     from lint_rules.rules.tasks.codes import trigger  # (which imports this module)
 
     words = [word.encode() for word in trigger(settings).words]
-    pending = dict(_definitions(read_bytes(module_path)))
+    pending = _definitions(read_bytes(module_path))
     new = {name for name, text in pending.items() if any(word in text for word in words)}
     found: set[str] = set()
     while new:
