@@ -237,6 +237,16 @@ class ModuleIndex:
             found.append(body[position])
         return found[::-1]
 
+    def statements_overlapping(self, span: Span) -> list[ast.stmt]:
+        """The top-level statements that share a line with ``span``, found by bisection
+        (scanning the module's statements for every span is quadratic in them)."""
+        body = self.tree.body
+        high = bisect.bisect_right(self._starts, span.end)
+        low = high
+        while low > 0 and body[low - 1].end_lineno >= span.start:  # type: ignore[operator]
+            low -= 1
+        return body[low:high]
+
     def top_level_span(self, line: int) -> Span | None:
         """The top-level statements around ``line``, with those that share a logical line
         with them through a backslash (``x = 1; \\`` then the next line): libcst cannot parse

@@ -109,7 +109,7 @@ class Positions:
         key = (kind, name)
         if key not in self._in_span:
             if self._by_name is None:
-                self._by_name = _ast_index(self._index.tree, self._span)
+                self._by_name = _ast_index(self._index, self._span)
             lines, nodes = self._by_name[kind].get(name, ([], []))
             low = bisect.bisect_left(lines, self._span.start)
             high = bisect.bisect_right(lines, self._span.end)
@@ -134,14 +134,15 @@ def _source_order(call: ast.Call) -> tuple[int, int, int, int]:
     return call.lineno, call.col_offset, -(call.end_lineno or 0), -(call.end_col_offset or 0)
 
 
-def _ast_index(tree: ast.Module, span: Span) -> AstIndex:
+def _ast_index(index: ModuleIndex, span: Span) -> AstIndex:
     """Every named call and every definition around the span by name, built once per span:
     the walk leaves out the statements and expressions that end before the span or start
     after it (walking the whole module for each file with a finding cost more than the rest
     of the positions)."""
     calls: dict[str, list[ast.Call]] = {}
     definitions: dict[str, list[ast.stmt]] = {}
-    stack: list[ast.AST] = [tree]  # a stack, not recursion: the input's depth is unbounded
+    # a stack, not recursion: the input's depth is unbounded
+    stack: list[ast.AST] = list(index.statements_overlapping(span))
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Call):
